@@ -1,0 +1,54 @@
+// What every handler needs to know about the call it serves, and how it calls onwards.
+//
+// The server interceptor guarantees that each call carries an `x-request-id` and a valid W3C
+// `traceparent` (generated when the client sent none or an invalid one; a valid incoming trace id
+// is kept and a new span id is minted for this server). Handlers read them with CallInfoOf and
+// create outgoing calls with OutgoingContext, which carries the deadline, cancellation, request id
+// and trace context downstream.
+#ifndef JIBAN_LIBS_SERVER_CALL_H_
+#define JIBAN_LIBS_SERVER_CALL_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/server_context.h"
+
+namespace jiban::server {
+
+inline constexpr char kRequestIdHeader[] = "x-request-id";
+inline constexpr char kTraceparentHeader[] = "traceparent";
+
+struct TraceContext {
+  std::string trace_id;  // 32 lowercase hex, not all zero
+  std::string span_id;   // 16 lowercase hex, not all zero
+  std::string flags;     // 2 lowercase hex
+  std::string Header() const;  // "00-<trace>-<span>-<flags>"
+};
+
+// Parses a version-00 traceparent; nullopt for anything invalid (uppercase hex, zero ids, wrong
+// length, unknown version ff, ...).
+std::optional<TraceContext> ParseTraceparent(absl::string_view value);
+
+// Fresh random ids.
+std::string NewTraceId();
+std::string NewSpanId();
+std::string NewRequestId();
+
+struct CallInfo {
+  std::string request_id;
+  TraceContext trace;  // this server's span
+};
+
+// The request id and trace context of the call `ctx` serves.
+CallInfo CallInfoOf(const grpc::ServerContext& ctx);
+
+// A client context for a call made on behalf of `ctx`: inherits its deadline and cancellation
+// (a downstream call never has more time than the upstream one), request id and trace.
+std::unique_ptr<grpc::ClientContext> OutgoingContext(const grpc::ServerContext& ctx);
+
+}  // namespace jiban::server
+
+#endif  // JIBAN_LIBS_SERVER_CALL_H_

@@ -1,0 +1,48 @@
+// Configuration from environment variables, validated at start-up. Every accessor records what
+// is wrong instead of failing at once, so one run names every bad or missing variable:
+//
+//   Env env;
+//   auto addr = env.String("JIBAN_GRPC_ADDR", "0.0.0.0:8080");
+//   auto dsn = env.Required("JIBAN_DB_DSN");
+//   if (auto s = env.Validate(); !s.ok()) { std::cerr << s.message(); return 2; }
+#ifndef JIBAN_LIBS_SERVER_ENV_H_
+#define JIBAN_LIBS_SERVER_ENV_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace jiban::server {
+
+class Env {
+ public:
+  using Lookup = std::function<const char*(const char*)>;
+  explicit Env(Lookup lookup = nullptr);  // nullptr: the process environment
+
+  std::string String(const char* name, absl::string_view fallback);
+  std::string Required(const char* name);
+  int Int(const char* name, int fallback, int min, int max);
+  absl::Duration Seconds(const char* name, double fallback, double min, double max);
+  bool Bool(const char* name, bool fallback);
+  // host:port (host may be empty, an IPv4 address, a name, or [IPv6]); port 0..65535.
+  std::string Address(const char* name, absl::string_view fallback);
+  // One of `allowed`.
+  std::string OneOf(const char* name, absl::string_view fallback,
+                    const std::vector<std::string>& allowed);
+
+  // INVALID_ARGUMENT naming every bad variable, or OK.
+  absl::Status Validate() const;
+
+ private:
+  const char* Get(const char* name) const;
+  Lookup lookup_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace jiban::server
+
+#endif  // JIBAN_LIBS_SERVER_ENV_H_

@@ -1,0 +1,173 @@
+#include "libs/server/interceptor.h"
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "libs/server/call.h"
+
+namespace jiban::server {
+namespace {
+
+const prometheus::Histogram::BucketBoundaries& Buckets() {
+  // client_golang's DefBuckets, which dashboards built for go-grpc-prometheus assume.
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return kBuckets;
+}
+
+const char* TypeName(grpc::experimental::ServerRpcInfo::Type type) {
+  using Type = grpc::experimental::ServerRpcInfo::Type;
+  switch (type) {
+    case Type::UNARY:
+      return "unary";
+    case Type::CLIENT_STREAMING:
+      return "client_stream";
+    case Type::SERVER_STREAMING:
+      return "server_stream";
+    case Type::BIDI_STREAMING:
+      return "bidi_stream";
+  }
+  return "unary";
+}
+
+class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  ObservabilityInterceptor(grpc::experimental::ServerRpcInfo* info, RpcMetrics& metrics,
+                           Logger& logger)
+      : info_(info), metrics_(metrics), logger_(logger), start_(absl::Now()) {
+    // "/pkg.Service/Method"
+    std::string full = info->method() ? info->method() : "";
+    const size_t slash = full.rfind('/');
+    if (slash != std::string::npos && slash > 0) {
+      service_ = full.substr(1, slash - 1);
+      method_ = full.substr(slash + 1);
+    } else {
+      service_ = "unknown";
+      method_ = full;
+    }
+    type_ = TypeName(info->type());
+    metrics_.started.Add({{"grpc_type", type_}, {"grpc_service", service_}, {"grpc_method", method_}})
+        .Increment();
+  }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using Hook = grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_INITIAL_METADATA)) {
+      NormaliseMetadata(methods->GetRecvInitialMetadata());
+    }
+    if (methods->QueryInterceptionHookPoint(Hook::PRE_SEND_STATUS)) {
+      Finish(methods->GetSendStatus().error_code());
+    }
+    methods->Proceed();
+  }
+
+ private:
+  // Ensures x-request-id and a valid traceparent (with a span id of this server's own) are in the
+  // call's metadata. The map holds views; the strings they view live in this interceptor, which
+  // outlives the handler.
+  void NormaliseMetadata(std::multimap<grpc::string_ref, grpc::string_ref>* md) {
+    auto request = md->find(kRequestIdHeader);
+    if (request == md->end() || request->second.empty() || request->second.size() > 128) {
+      if (request != md->end()) md->erase(request);
+      request_id_ = NewRequestId();
+      md->emplace(kRequestIdHeader, grpc::string_ref(request_id_));
+    } else {
+      request_id_.assign(request->second.data(), request->second.size());
+    }
+    auto tp = md->find(kTraceparentHeader);
+    std::optional<TraceContext> incoming;
+    if (tp != md->end()) {
+      incoming = ParseTraceparent(absl::string_view(tp->second.data(), tp->second.size()));
+      md->erase(tp);
+    }
+    trace_.trace_id = incoming ? incoming->trace_id : NewTraceId();
+    trace_.flags = incoming ? incoming->flags : "01";
+    trace_.span_id = NewSpanId();
+    traceparent_ = trace_.Header();
+    md->emplace(kTraceparentHeader, grpc::string_ref(traceparent_));
+  }
+
+  void Finish(grpc::StatusCode code) {
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
+    const char* code_name = GrpcCodeName(code);
+    metrics_.handled
+        .Add({{"grpc_type", type_},
+              {"grpc_service", service_},
+              {"grpc_method", method_},
+              {"grpc_code", code_name}})
+        .Increment();
+    metrics_.handling_seconds
+        .Add({{"grpc_type", type_}, {"grpc_service", service_}, {"grpc_method", method_}},
+             Buckets())
+        .Observe(seconds);
+    nlohmann::json fields = {{"grpc.service", service_},   {"grpc.method", method_},
+                             {"grpc.code", code_name},     {"duration_seconds", seconds},
+                             {"request_id", request_id_},  {"trace_id", trace_.trace_id},
+                             {"span_id", trace_.span_id}};
+    if (code == grpc::StatusCode::INTERNAL || code == grpc::StatusCode::UNKNOWN ||
+        code == grpc::StatusCode::DATA_LOSS) {
+      logger_.Error("rpc", std::move(fields));
+    } else {
+      logger_.Info("rpc", std::move(fields));
+    }
+  }
+
+  grpc::experimental::ServerRpcInfo* info_;
+  RpcMetrics& metrics_;
+  Logger& logger_;
+  const absl::Time start_;
+  std::string service_, method_, type_;
+  std::string request_id_, traceparent_;
+  TraceContext trace_;
+};
+
+}  // namespace
+
+const char* GrpcCodeName(int code) {
+  static constexpr const char* kNames[] = {
+      "OK",       "Canceled",          "Unknown",          "InvalidArgument",  "DeadlineExceeded",
+      "NotFound", "AlreadyExists",     "PermissionDenied", "ResourceExhausted",
+      "FailedPrecondition",            "Aborted",          "OutOfRange",       "Unimplemented",
+      "Internal", "Unavailable",       "DataLoss",         "Unauthenticated"};
+  if (code < 0 || code > 16) return "Unknown";
+  return kNames[code];
+}
+
+RpcMetrics::RpcMetrics(prometheus::Registry& registry)
+    : started(prometheus::BuildCounter()
+                  .Name("grpc_server_started_total")
+                  .Help("Total number of RPCs started on the server.")
+                  .Register(registry)),
+      handled(prometheus::BuildCounter()
+                  .Name("grpc_server_handled_total")
+                  .Help("Total number of RPCs completed on the server, regardless of success or "
+                        "failure.")
+                  .Register(registry)),
+      handling_seconds(prometheus::BuildHistogram()
+                           .Name("grpc_server_handling_seconds")
+                           .Help("Histogram of response latency (seconds) of gRPC that had been "
+                                 "application-level handled by the server.")
+                           .Register(registry)) {}
+
+void RpcMetrics::Initialize(const std::string& grpc_service,
+                            const std::vector<std::string>& methods,
+                            const std::vector<std::string>& types) {
+  for (size_t i = 0; i < methods.size(); ++i) {
+    prometheus::Labels base{
+        {"grpc_type", types[i]}, {"grpc_service", grpc_service}, {"grpc_method", methods[i]}};
+    started.Add(base);
+    handling_seconds.Add(base, Buckets());
+    for (int code = 0; code <= 16; ++code) {
+      auto labels = base;
+      labels["grpc_code"] = GrpcCodeName(code);
+      handled.Add(labels);
+    }
+  }
+}
+
+grpc::experimental::Interceptor* ObservabilityInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  // gRPC takes ownership of the interceptor and deletes it when the call ends.
+  return new ObservabilityInterceptor(info, metrics_, logger_);
+}
+
+}  // namespace jiban::server

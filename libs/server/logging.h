@@ -1,0 +1,35 @@
+// JSON-line logs: one object per line, `ts` (RFC 3339 UTC, ms), `level`, `service`, `msg`, and
+// the fields given. Values are JSON-escaped, so a CR/LF in a field cannot forge a log line.
+// Callers must never pass personal data: log ids, codes and counts, not names, phones or text.
+#ifndef JIBAN_LIBS_SERVER_LOGGING_H_
+#define JIBAN_LIBS_SERVER_LOGGING_H_
+
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "nlohmann/json.hpp"
+
+namespace jiban::server {
+
+class Logger {
+ public:
+  Logger(std::string service, std::ostream* out) : service_(std::move(service)), out_(out) {}
+  void Info(absl::string_view msg, nlohmann::json fields = nlohmann::json::object());
+  void Warn(absl::string_view msg, nlohmann::json fields = nlohmann::json::object());
+  void Error(absl::string_view msg, nlohmann::json fields = nlohmann::json::object());
+
+ private:
+  void Write(absl::string_view level, absl::string_view msg, nlohmann::json fields);
+  const std::string service_;
+  absl::Mutex mu_;
+  std::ostream* out_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace jiban::server
+
+#endif  // JIBAN_LIBS_SERVER_LOGGING_H_

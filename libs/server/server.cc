@@ -1,0 +1,193 @@
+#include "libs/server/server.h"
+
+#include <csignal>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "prometheus/gauge.h"
+#include "proto/grpc/health/v1/health.pb.h"
+
+namespace jiban::server {
+namespace {
+
+// Health names the Kubernetes probes ask for (CONVENTIONS.md B1): "liveness" stays SERVING until
+// shutdown; "" (overall), "readiness" and every service follow the dependency checks.
+constexpr char kLiveness[] = "liveness";
+constexpr char kReadiness[] = "readiness";
+
+}  // namespace
+
+ServerOptions ServerOptions::FromEnv(Env& env, std::string name, int default_grpc_port,
+                                     int default_metrics_port) {
+  ServerOptions o;
+  o.name = std::move(name);
+  o.grpc_address = env.Address("JIBAN_GRPC_ADDR", absl::StrCat("0.0.0.0:", default_grpc_port));
+  o.metrics_address =
+      env.Address("JIBAN_METRICS_ADDR", absl::StrCat("0.0.0.0:", default_metrics_port));
+  o.drain_timeout = env.Seconds("JIBAN_DRAIN_SECONDS", 20, 0, 600);
+  o.reflection = env.Bool("JIBAN_REFLECTION", true);
+  return o;
+}
+
+Server::Server(ServerOptions options, std::ostream* log_out)
+    : options_(std::move(options)),
+      logger_(options_.name, log_out),
+      registry_(std::make_shared<prometheus::Registry>()),
+      rpc_metrics_(*registry_) {
+  prometheus::BuildGauge()
+      .Name("process_start_time_seconds")
+      .Help("Start time of the process since unix epoch in seconds.")
+      .Register(*registry_)
+      .Add({})
+      .Set(absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
+  prometheus::BuildGauge()
+      .Name("jiban_build_info")
+      .Help("Always 1; labels name the service")
+      .Register(*registry_)
+      .Add({{"service", options_.name}})
+      .Set(1);
+}
+
+Server::~Server() { Shutdown(); }
+
+void Server::AddService(grpc::Service* service, const std::string& full_name) {
+  services_.emplace_back(service, full_name);
+}
+
+void Server::AddReadinessCheck(std::function<absl::Status()> check) {
+  checks_.push_back(std::move(check));
+}
+
+void Server::OnDrain(std::function<void()> hook) { drain_hooks_.push_back(std::move(hook)); }
+
+absl::Status Server::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  if (options_.reflection) {
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    // Link the health contract's descriptor so reflection can describe grpc.health.v1.Health
+    // (libgrpc++ serves health without a protobuf descriptor of its own).
+    (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  }
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.grpc_address, grpc::InsecureServerCredentials(), &grpc_port_);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(std::make_unique<ObservabilityInterceptorFactory>(rpc_metrics_, logger_));
+  builder.experimental().SetInterceptorCreators(std::move(creators));
+  for (auto& [service, full_name] : services_) {
+    builder.RegisterService(service);
+    const auto* desc =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(full_name);
+    if (desc == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown service ", full_name));
+    }
+    std::vector<std::string> methods, types;
+    for (int i = 0; i < desc->method_count(); ++i) {
+      const auto* m = desc->method(i);
+      methods.push_back(m->name());
+      types.push_back(m->client_streaming()
+                          ? (m->server_streaming() ? "bidi_stream" : "client_stream")
+                          : (m->server_streaming() ? "server_stream" : "unary"));
+    }
+    rpc_metrics_.Initialize(full_name, methods, types);
+  }
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || grpc_port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen for gRPC on ", options_.grpc_address));
+  }
+  if (!options_.metrics_address.empty()) {
+    try {
+      exposer_ = std::make_unique<prometheus::Exposer>(options_.metrics_address, 1);
+    } catch (const std::exception& e) {
+      server_->Shutdown();
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen for /metrics on ", options_.metrics_address));
+    }
+    exposer_->RegisterCollectable(registry_);
+    auto ports = exposer_->GetListeningPorts();
+    metrics_port_ = ports.empty() ? 0 : ports.front();
+  }
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus(kLiveness, true);
+  SetServing(false);
+  // The first readiness verdict is taken before Start returns, so a ready service is SERVING at
+  // once; afterwards the loop re-checks every readiness_interval.
+  bool ready = true;
+  for (auto& check : checks_) ready = ready && check().ok();
+  SetServing(ready);
+  readiness_ = std::thread([this] { ReadinessLoop(); });
+  logger_.Info("started", {{"grpc_port", grpc_port_}, {"metrics_port", metrics_port_}});
+  return absl::OkStatus();
+}
+
+void Server::SetServing(bool serving) {
+  absl::MutexLock lock(&mu_);
+  if (shutting_down_ || server_ == nullptr) return;
+  if (serving != serving_) {
+    logger_.Info(serving ? "serving" : "not serving");
+  }
+  serving_ = serving;
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus(serving);  // "" and every registered service name
+  health->SetServingStatus(kReadiness, serving);
+  health->SetServingStatus(kLiveness, true);
+  for (auto& [service, full_name] : services_) health->SetServingStatus(full_name, serving);
+}
+
+void Server::ReadinessLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&shutting_down_), options_.readiness_interval);
+      if (shutting_down_) return;
+    }
+    bool ready = true;
+    for (auto& check : checks_) ready = ready && check().ok();
+    SetServing(ready);
+  }
+}
+
+void Server::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (shutting_down_ || server_ == nullptr) {
+      shutting_down_ = true;
+      return;
+    }
+    shutting_down_ = true;
+  }
+  logger_.Info("draining", {{"drain_timeout_seconds", absl::ToDoubleSeconds(options_.drain_timeout)}});
+  // Every name NOT_SERVING, and it stays so (the convention for a server going away).
+  server_->GetHealthCheckService()->Shutdown();
+  for (auto& hook : drain_hooks_) hook();
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
+  server_->Wait();
+  if (readiness_.joinable()) readiness_.join();
+  exposer_.reset();
+  logger_.Info("stopped");
+}
+
+void BlockTerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void Server::RunUntilSignalled() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  logger_.Info("signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  Shutdown();
+}
+
+}  // namespace jiban::server
