@@ -7,6 +7,7 @@ find_package(prometheus-cpp CONFIG REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
+find_package(civetweb CONFIG REQUIRED)
 
 # MySQL Connector/C++ 1.1 ships neither a CMake config nor a pkg-config file.
 find_path(MYSQLCPPCONN_INCLUDE_DIR cppconn/driver.h REQUIRED)

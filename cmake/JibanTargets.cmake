@@ -19,20 +19,21 @@ function(jiban_binary name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
 endfunction()
 
-# jiban_test(<name> LABEL unit|mysql|e2e|smoke SOURCES ... DEPS ...): one Catch2 executable whose
-# test cases CTest discovers when it runs them (no test binary runs at build time).
+# jiban_test(<name> LABELS unit|mysql|e2e|smoke... SOURCES ... DEPS ...): one Catch2 executable
+# whose test cases CTest discovers when it runs them (no test binary runs at build time).
 function(jiban_test name)
   if(NOT JIBAN_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "LABELS;SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${JIBAN_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} Catch2::Catch2WithMain)
   catch_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
+    EXTRA_ARGS --warn NoTests
     TEST_PREFIX "${name}:"
-    PROPERTIES LABELS ${ARG_LABEL}
+    PROPERTIES LABELS "${ARG_LABELS}"
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 endfunction()
 

@@ -120,7 +120,7 @@ double GaugeValue(prometheus::Registry& registry, const std::string& name) {
   return -1;
 }
 
-TEST_CASE("a committed event reaches the consumer exactly once; a rolled-back one never") {
+TEST_CASE("a committed event reaches the consumer exactly once, a rolled-back one never") {
   auto dialect = GENERATE(from_range(testing::Drivers()));
   INFO("driver " << testing::DialectName(dialect));
   Fixture f(dialect);

@@ -100,16 +100,13 @@ absl::Status Server::Start() {
         absl::StrCat("cannot listen for gRPC on ", options_.grpc_address));
   }
   if (!options_.metrics_address.empty()) {
-    try {
-      exposer_ = std::make_unique<prometheus::Exposer>(options_.metrics_address, 1);
-    } catch (const std::exception& e) {
+    auto endpoint = MetricsEndpoint::Start(options_.metrics_address, registry_);
+    if (!endpoint.ok()) {
       server_->Shutdown();
-      return absl::UnavailableError(
-          absl::StrCat("cannot listen for /metrics on ", options_.metrics_address));
+      return endpoint.status();
     }
-    exposer_->RegisterCollectable(registry_);
-    auto ports = exposer_->GetListeningPorts();
-    metrics_port_ = ports.empty() ? 0 : ports.front();
+    metrics_endpoint_ = std::move(endpoint).value();
+    metrics_port_ = metrics_endpoint_->port();
   }
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus(kLiveness, true);
@@ -167,7 +164,7 @@ void Server::Shutdown() {
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
   server_->Wait();
   if (readiness_.joinable()) readiness_.join();
-  exposer_.reset();
+  metrics_endpoint_.reset();
   logger_.Info("stopped");
 }
 

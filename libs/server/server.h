@@ -19,7 +19,7 @@
 #include "libs/server/env.h"
 #include "libs/server/interceptor.h"
 #include "libs/server/logging.h"
-#include "prometheus/exposer.h"
+#include "libs/server/metrics_http.h"
 #include "prometheus/registry.h"
 
 namespace jiban::server {
@@ -75,7 +75,7 @@ class Server {
   std::vector<std::function<absl::Status()>> checks_;
   std::vector<std::function<void()>> drain_hooks_;
   std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
   int grpc_port_ = 0;
   int metrics_port_ = 0;
 

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs, builds and runs the suite in one process on embedded SQLite files: the README's first
+# command. Data stays in ./jiban-data between runs (JIBAN_DATA_DIR to change it).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash deploy/install-deps.sh
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DJIBAN_BUILD_TESTS=OFF >/dev/null
+cmake --build build/release -j "$(nproc)" --target jiban
+exec build/release/services/jiban/jiban dev

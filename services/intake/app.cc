@@ -1,0 +1,66 @@
+#include "services/intake/app.h"
+
+#include <iostream>
+
+#include "libs/status/macros.h"
+
+namespace jiban::intake {
+
+IntakeConfig IntakeConfig::FromEnv(server::Env& env) {
+  IntakeConfig c;
+  c.db_dsn = env.Required("JIBAN_DB_DSN");
+  c.db_pool_size = env.Int("JIBAN_DB_POOL_SIZE", 16, 1, 512);
+  c.migrate = env.OneOf("JIBAN_DB_MIGRATE", "apply", {"apply", "check"}) == "check"
+                  ? db::MigrateMode::kCheckOnly
+                  : db::MigrateMode::kApply;
+  return c;
+}
+
+absl::StatusOr<std::unique_ptr<IntakeApp>> IntakeApp::Create(const IntakeConfig& config,
+                                                             server::Server& server) {
+  auto app = std::make_unique<IntakeApp>();
+  app->ids_ = std::make_unique<IdGenerator>(app->clock_);
+  JIBAN_ASSIGN_OR_RETURN(app->db_,
+                         db::Database::Open(config.db_dsn, {.pool_size = config.db_pool_size}));
+  JIBAN_RETURN_IF_ERROR(db::Migrate(*app->db_, Migrations(app->db_->dialect()), config.migrate));
+  app->log_ = std::make_unique<events::EventLog>(*app->db_, app->clock_, *app->ids_,
+                                                 server.metrics());
+  app->store_ = std::make_unique<SqlIntakeStore>(*app->db_, *app->log_);
+  app->intake_ = std::make_unique<Intake>(*app->store_, app->clock_, *app->ids_);
+  app->handler_ = std::make_unique<IntakeHandler>(*app->intake_);
+  app->events_service_ = std::make_unique<events::EventLogService>(*app->log_);
+
+  server.AddService(app->handler_.get(), kServiceName);
+  server.AddService(app->events_service_.get(), "jiban.events.v1.EventLogService");
+  db::Database* db = app->db_.get();
+  server.AddReadinessCheck([db] { return db->Ping(); });
+  events::EventLog* log = app->log_.get();
+  server.OnDrain([log] { log->Stop(); });
+  app->log_->Start();
+  return app;
+}
+
+IntakeApp::~IntakeApp() {
+  if (log_) log_->Stop();
+}
+
+int RunStandalone(const char* program) {
+  server::Env env;
+  auto options = server::ServerOptions::FromEnv(env, "intake", 8081, 9091);
+  auto config = IntakeConfig::FromEnv(env);
+  if (auto s = env.Validate(); !s.ok()) {
+    std::cerr << program << ": " << s.message() << "\n";
+    return 2;
+  }
+  server::Server server(options, &std::cout);
+  auto app = IntakeApp::Create(config, server);
+  absl::Status started = app.ok() ? server.Start() : app.status();
+  if (!started.ok()) {
+    std::cerr << program << ": cannot start: " << started.message() << "\n";
+    return 1;
+  }
+  server.RunUntilSignalled();
+  return 0;
+}
+
+}  // namespace jiban::intake

@@ -1,0 +1,76 @@
+// jiban: one binary for every service (the container image runs it with the service's name) and
+// the all-in-one developer mode.
+//
+//   jiban dev                 every service in one process on SQLite files (JIBAN_DATA_DIR)
+//   jiban intake              the intake service alone (same configuration as jiban-intake)
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "libs/server/server.h"
+#include "services/intake/app.h"
+
+namespace {
+
+int Usage() {
+  std::cerr << "usage: jiban dev | jiban intake\n"
+               "  dev     run every service in one process on SQLite files\n"
+               "          (JIBAN_DATA_DIR, default ./jiban-data; JIBAN_DEV_HOST, default "
+               "127.0.0.1)\n"
+               "  intake  run the intake service (JIBAN_DB_DSN, JIBAN_GRPC_ADDR, ...)\n";
+  return 2;
+}
+
+int RunDev() {
+  jiban::server::Env env;
+  const std::string data_dir = env.String("JIBAN_DATA_DIR", "./jiban-data");
+  const std::string host = env.String("JIBAN_DEV_HOST", "127.0.0.1");
+  if (auto s = env.Validate(); !s.ok()) {
+    std::cerr << "jiban dev: " << s.message() << "\n";
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    std::cerr << "jiban dev: cannot create JIBAN_DATA_DIR " << data_dir << ": " << ec.message()
+              << "\n";
+    return 2;
+  }
+  jiban::server::ServerOptions intake_options{.name = "intake",
+                                              .grpc_address = absl::StrCat(host, ":8081"),
+                                              .metrics_address = absl::StrCat(host, ":9091"),
+                                              .drain_timeout = absl::Seconds(5)};
+  jiban::server::Server intake_server(intake_options, &std::cout);
+  jiban::intake::IntakeConfig intake_config{
+      .db_dsn = absl::StrCat("sqlite:", (std::filesystem::path(data_dir) / "intake.db").string())};
+  auto intake = jiban::intake::IntakeApp::Create(intake_config, intake_server);
+  if (!intake.ok()) {
+    std::cerr << "jiban dev: intake: " << intake.status().message() << "\n";
+    return 1;
+  }
+  if (auto s = intake_server.Start(); !s.ok()) {
+    std::cerr << "jiban dev: intake: " << s.message() << "\n";
+    return 1;
+  }
+  std::cerr << "\nJiban dev mode is up (data in " << data_dir << ")\n"
+            << "  intake   gRPC " << host << ":" << intake_server.grpc_port()
+            << "   metrics http://" << host << ":" << intake_server.metrics_port() << "/metrics\n"
+            << "Try:  tools/node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\\n"
+            << "        http://" << host << ":" << intake_server.grpc_port()
+            << "/jiban.intake.v1.IntakeService/SubmitRequest -d @docs/examples/submit.json\n"
+            << "Stop with Ctrl-C.\n\n";
+  intake_server.RunUntilSignalled();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  jiban::server::BlockTerminationSignals();
+  if (argc < 2) return Usage();
+  const std::string command = argv[1];
+  if (command == "dev") return RunDev();
+  if (command == "intake") return jiban::intake::RunStandalone("jiban intake");
+  return Usage();
+}

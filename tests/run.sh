@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs, builds and runs every test. This is the README's second command and all that CI runs.
+#
+#   1. installs dependencies (deploy/install-deps.sh)
+#   2. lints the contracts (buf lint)
+#   3. starts a throwaway MariaDB on 127.0.0.1 (stopped and deleted on exit)
+#   4. builds with warnings as errors and runs every test: unit, mysql, e2e, smoke
+#   5. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs every test again
+#
+# JIBAN_SKIP_SANITIZERS=1 skips step 5 for a quicker local loop (CI never sets it).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=$(nproc)
+
+step() { printf '\n==> %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
+
+step "dependencies"
+bash deploy/install-deps.sh
+
+step "buf lint"
+tools/node_modules/.bin/buf lint proto
+
+work=$(mktemp -d /tmp/jiban-tests.XXXXXX)
+cleanup() { bash tests/mariadb.sh stop "$work/mariadb" || true; rm -rf "$work"; }
+trap cleanup EXIT
+step "MariaDB on 127.0.0.1"
+JIBAN_TEST_MYSQL_DSN=$(bash tests/mariadb.sh start "$work/mariadb")
+export JIBAN_TEST_MYSQL_DSN
+echo "MariaDB admin DSN: $JIBAN_TEST_MYSQL_DSN"
+
+run_suite() {  # build dir, extra cmake args...
+  local dir=$1
+  shift
+  step "configure $dir"
+  cmake -S . -B "$dir" -G Ninja -DJIBAN_WERROR=ON "$@" >/dev/null
+  step "build $dir"
+  cmake --build "$dir" -j "$jobs"
+  step "test $dir"
+  ctest --test-dir "$dir" -j "$jobs" --output-on-failure --timeout 600
+}
+
+run_suite build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [ "${JIBAN_SKIP_SANITIZERS:-0}" != "1" ]; then
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run_suite build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DJIBAN_SANITIZE=ON
+fi
+step "all tests passed"
