@@ -2,11 +2,13 @@
 #include "libs/db/db.h"
 
 #include <catch2/catch.hpp>
+#include <set>
 #include <thread>
 #include <vector>
 
 #include "absl/synchronization/notification.h"
 #include "libs/db/migrate.h"
+#include "libs/db/sequence.h"
 #include "libs/status/status.h"
 #include "libs/testing/test_db.h"
 
@@ -260,6 +262,41 @@ TEST_CASE("an unreachable server is UNAVAILABLE and a drained pool says so") {
   auto second = t->db().Acquire();
   CHECK(second.status().code() == absl::StatusCode::kUnavailable);
   CHECK(ReasonOf(second.status()) == "DB_POOL_EXHAUSTED");
+}
+
+}  // namespace
+}  // namespace jiban::db
+
+namespace jiban::db {
+namespace {
+
+TEST_CASE("block sequences hand out unique numbers across pools and threads") {
+  auto dialect = GENERATE(from_range(testing::Drivers()));
+  INFO("driver " << testing::DialectName(dialect));
+  auto t = TestDatabase::Create(dialect, {PlatformMigrations(dialect)}, {.pool_size = 8});
+  auto other = t->OpenAnother();  // a second replica
+  BlockSequence a(t->db(), "tracking", 7), b(*other, "tracking", 7);
+  std::vector<std::vector<int64_t>> got(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      for (int j = 0; j < 50; ++j) {
+        auto n = (i % 2 == 0 ? a : b).Next();
+        if (n.ok()) got[i].push_back(*n);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<int64_t> all;
+  size_t total = 0;
+  for (const auto& g : got) {
+    total += g.size();
+    all.insert(g.begin(), g.end());
+    CHECK(std::is_sorted(g.begin(), g.end()));
+  }
+  CHECK(total == 200);
+  CHECK(all.size() == 200);
+  CHECK(*all.begin() == 1);
 }
 
 }  // namespace

@@ -11,6 +11,23 @@ db::MigrationSet events_migrations(db::Dialect dialect);
 }  // namespace jiban::generated
 
 namespace jiban::events {
+namespace {
+
+constexpr size_t kChunk = 32;
+
+// UPDATE jiban_events SET seq = CASE id WHEN ? THEN ? ... END WHERE id IN (?, ...), kChunk pairs.
+const std::string& NumberingStatement() {
+  static const std::string kSql = [] {
+    std::string sql = "UPDATE jiban_events SET seq = CASE id";
+    for (size_t i = 0; i < kChunk; ++i) sql += " WHEN ? THEN ?";
+    sql += " END WHERE id IN (?";
+    for (size_t i = 1; i < kChunk; ++i) sql += ", ?";
+    return sql + ")";
+  }();
+  return kSql;
+}
+
+}  // namespace
 
 db::MigrationSet Migrations(db::Dialect dialect) {
   return generated::events_migrations(dialect);
@@ -74,11 +91,23 @@ absl::StatusOr<int> EventLog::SequencePending() {
                          tx.Query("SELECT id FROM jiban_events WHERE seq IS NULL ORDER BY id "
                                   "LIMIT ?",
                                   {options_.sequence_batch}));
-  for (const auto& row : pending) {
-    JIBAN_RETURN_IF_ERROR(
-        tx.Execute("UPDATE jiban_events SET seq = ? WHERE id = ?", {next++, row.Int(0)}));
-    ++numbered;
+  // Number in chunks of kChunk with one statement each; a short last chunk repeats its final
+  // (id, seq) pair, which is harmless, so the statement text (and its prepared form) never varies.
+  for (size_t begin = 0; begin < pending.size(); begin += kChunk) {
+    db::Params params;
+    params.reserve(3 * kChunk);
+    for (size_t i = 0; i < kChunk; ++i) {
+      const size_t k = std::min(begin + i, pending.size() - 1);
+      params.emplace_back(pending[k].Int(0));
+      params.emplace_back(next + static_cast<int64_t>(k));
+    }
+    for (size_t i = 0; i < kChunk; ++i) {
+      params.emplace_back(pending[std::min(begin + i, pending.size() - 1)].Int(0));
+    }
+    JIBAN_RETURN_IF_ERROR(tx.Execute(NumberingStatement(), params));
   }
+  numbered = static_cast<int>(pending.size());
+  next += numbered;
   if (numbered > 0) {
     JIBAN_RETURN_IF_ERROR(
         tx.Execute("UPDATE jiban_event_sequencer SET next_seq = ? WHERE id = 1", {next}));

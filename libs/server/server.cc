@@ -176,13 +176,18 @@ void BlockTerminationSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-void Server::RunUntilSignalled() {
+int WaitForTerminationSignal() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   int sig = 0;
   sigwait(&set, &sig);
+  return sig;
+}
+
+void Server::RunUntilSignalled() {
+  const int sig = WaitForTerminationSignal();
   logger_.Info("signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   Shutdown();
 }

@@ -87,6 +87,8 @@ class Server {
 
 // Blocks SIGTERM and SIGINT in the calling thread (and threads it later creates).
 void BlockTerminationSignals();
+// Waits for SIGTERM or SIGINT (blocked beforehand with BlockTerminationSignals); returns it.
+int WaitForTerminationSignal();
 
 }  // namespace jiban::server
 

@@ -109,10 +109,8 @@ absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Requ
     }
     return stored->request;
   };
-  // Most retries find the original at once; a racing duplicate is caught by the unique key.
-  JIBAN_ASSIGN_OR_RETURN(auto existing, store_.FindByRequestId(request_id));
-  if (existing.has_value()) return replay();
-
+  // Insert first: the unique key on request_id catches a retry (or a racing duplicate) without an
+  // extra read on the common path.
   Request r = draft;
   r.id = ids_.Next();
   r.status = Status::kReceived;

@@ -35,19 +35,23 @@ Request FromRow(const db::Row& row) {
 }  // namespace
 
 std::vector<db::MigrationSet> Migrations(db::Dialect dialect) {
-  return {events::Migrations(dialect), generated::intake_migrations(dialect)};
+  return {db::PlatformMigrations(dialect), events::Migrations(dialect),
+          generated::intake_migrations(dialect)};
 }
 
 absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
                                                const std::string& fingerprint,
                                                const Request& request, const CallContext& call) {
   Request stored = request;
+  JIBAN_ASSIGN_OR_RETURN(int64_t serial, serials_.Next());
+  stored.tracking_number = TrackingNumber(request.create_time, serial);
   absl::Status s = db_.Transact([&](db::Transaction& tx) -> absl::Status {
     auto inserted = tx.Execute(
-        "INSERT INTO intake_requests (id, client_request_id, fingerprint, channel, nature, title,"
-        " body, district_code, town_code, latitude, longitude, status, created_at_ms)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        {request.id, request_id, fingerprint, static_cast<int>(request.channel),
+        "INSERT INTO intake_requests (id, tracking_number, client_request_id, fingerprint,"
+        " channel, nature, title, body, district_code, town_code, latitude, longitude, status,"
+        " created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {request.id, stored.tracking_number, request_id, fingerprint,
+         static_cast<int>(request.channel),
          static_cast<int>(request.nature), request.title, request.text,
          request.location.district_code, request.location.town_code, request.location.latitude,
          request.location.longitude, static_cast<int>(request.status),
@@ -57,10 +61,6 @@ absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
                    "request_id already used");
     }
     JIBAN_RETURN_IF_ERROR(inserted);
-    JIBAN_ASSIGN_OR_RETURN(int64_t pk, tx.LastInsertId());
-    stored.tracking_number = TrackingNumber(request.create_time, pk);
-    JIBAN_RETURN_IF_ERROR(tx.Execute(
-        "UPDATE intake_requests SET tracking_number = ? WHERE pk = ?", {stored.tracking_number, pk}));
     v1::RequestSubmitted event;
     *event.mutable_request() = ToProto(stored);
     return log_.Append(tx, event,

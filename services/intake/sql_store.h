@@ -5,6 +5,7 @@
 
 #include "libs/db/db.h"
 #include "libs/db/migrate.h"
+#include "libs/db/sequence.h"
 #include "libs/events/event_log.h"
 #include "services/intake/store.h"
 
@@ -15,7 +16,8 @@ std::vector<db::MigrationSet> Migrations(db::Dialect dialect);
 
 class SqlIntakeStore final : public IntakeStore {
  public:
-  SqlIntakeStore(db::Database& db, events::EventLog& log) : db_(db), log_(log) {}
+  SqlIntakeStore(db::Database& db, events::EventLog& log)
+      : db_(db), log_(log), serials_(db, "intake.tracking_number") {}
 
   absl::StatusOr<Request> Create(const std::string& request_id, const std::string& fingerprint,
                                  const Request& request, const CallContext& call) override;
@@ -26,6 +28,7 @@ class SqlIntakeStore final : public IntakeStore {
  private:
   db::Database& db_;
   events::EventLog& log_;
+  db::BlockSequence serials_;  // the serial part of tracking numbers
 };
 
 }  // namespace jiban::intake

@@ -20,7 +20,8 @@ class IntakeStore {
  public:
   virtual ~IntakeStore() = default;
   // Inserts the request (assigning its tracking number) and appends its RequestSubmitted event,
-  // atomically. ALREADY_EXISTS (reason DUPLICATE_REQUEST_ID) when request_id was used before.
+  // atomically. ALREADY_EXISTS (reason DUPLICATE_REQUEST_ID) when request_id was used before,
+  // also when the earlier use is a concurrent call that commits first.
   virtual absl::StatusOr<Request> Create(const std::string& request_id,
                                          const std::string& fingerprint, const Request& request,
                                          const CallContext& call) = 0;

@@ -3,7 +3,7 @@
 CREATE TABLE intake_requests (
   pk BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
   id CHAR(26) NOT NULL,
-  tracking_number VARCHAR(32) NULL,
+  tracking_number VARCHAR(32) NOT NULL,
   client_request_id VARCHAR(64) NOT NULL,
   fingerprint CHAR(64) NOT NULL,
   channel SMALLINT NOT NULL,

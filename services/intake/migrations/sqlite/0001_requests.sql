@@ -2,7 +2,7 @@
 CREATE TABLE intake_requests (
   pk INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,
-  tracking_number TEXT NULL UNIQUE,
+  tracking_number TEXT NOT NULL UNIQUE,
   client_request_id TEXT NOT NULL UNIQUE,
   fingerprint TEXT NOT NULL,
   channel INTEGER NOT NULL,

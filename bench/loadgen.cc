@@ -1,0 +1,150 @@
+// jiban-bench: a closed-loop gRPC load generator. N calls in flight (one blocking caller per
+// slot), a warm-up, then a fixed measuring window; reports throughput and latency percentiles as
+// one JSON line, so bench/run.sh can put every figure beside the baseline measured in the same run.
+//
+//   jiban-bench --target=127.0.0.1:8081 --rpc=intake.submit --concurrency=64 --seconds=10
+//   rpcs: echo (the baseline server), intake.submit
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "proto/jiban/bench/v1/echo.grpc.pb.h"
+#include "proto/jiban/intake/v1/intake.grpc.pb.h"
+
+namespace {
+
+struct Args {
+  std::string target = "127.0.0.1:8081";
+  std::string rpc = "echo";
+  std::string label;
+  int concurrency = 64;
+  int channels = 4;
+  double seconds = 10;
+  double warmup = 2;
+};
+
+bool Parse(int argc, char** argv, Args* a) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    const size_t eq = arg.find('=');
+    if (arg.rfind("--", 0) != 0 || eq == std::string::npos) return false;
+    const std::string key = arg.substr(2, eq - 2), value = arg.substr(eq + 1);
+    bool ok = true;
+    if (key == "target") a->target = value;
+    else if (key == "rpc") a->rpc = value;
+    else if (key == "label") a->label = value;
+    else if (key == "concurrency") ok = absl::SimpleAtoi(value, &a->concurrency) && a->concurrency > 0;
+    else if (key == "channels") ok = absl::SimpleAtoi(value, &a->channels) && a->channels > 0;
+    else if (key == "seconds") ok = absl::SimpleAtod(value, &a->seconds) && a->seconds > 0;
+    else if (key == "warmup") ok = absl::SimpleAtod(value, &a->warmup) && a->warmup >= 0;
+    else return false;
+    if (!ok) return false;
+  }
+  return a->rpc == "echo" || a->rpc == "intake.submit";
+}
+
+// One call of the chosen RPC; `n` makes each request distinct (a new request id per call).
+grpc::Status CallOnce(const Args& args, grpc::Channel* channel, uint64_t n, int slot) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (args.rpc == "echo") {
+    jiban::bench::v1::EchoRequest req;
+    req.set_payload(std::string(500, 'x'));
+    jiban::bench::v1::EchoResponse resp;
+    return jiban::bench::v1::EchoService::NewStub(std::shared_ptr<grpc::Channel>(
+                                                      channel, [](grpc::Channel*) {}))
+        ->Echo(&ctx, req, &resp);
+  }
+  jiban::intake::v1::SubmitRequestRequest req;
+  req.set_request_id(absl::StrCat("bench-", absl::ToUnixMicros(absl::Now()), "-", slot, "-", n));
+  auto* r = req.mutable_request();
+  r->set_channel(jiban::intake::v1::CHANNEL_HOTLINE);
+  r->set_nature(jiban::intake::v1::NATURE_COMPLAINT);
+  r->set_title("小区门口路灯不亮");
+  r->set_text("幸福路12号小区门口的路灯已经坏了一周，晚上出行很不方便，请尽快维修。");
+  r->mutable_location()->set_district_code("110105");
+  jiban::intake::v1::SubmitRequestResponse resp;
+  ctx.AddMetadata("x-request-id", req.request_id());
+  return jiban::intake::v1::IntakeService::NewStub(
+             std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}))
+      ->SubmitRequest(&ctx, req, &resp);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  if (!Parse(argc, argv, &args)) {
+    std::cerr << "usage: jiban-bench --target=HOST:PORT --rpc=echo|intake.submit "
+                 "[--concurrency=64] [--channels=4] [--seconds=10] [--warmup=2] [--label=X]\n";
+    return 2;
+  }
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < args.channels; ++i) {
+    grpc::ChannelArguments ch;
+    ch.SetInt("grpc.channel_id", i);  // distinct channels → distinct HTTP/2 connections
+    channels.push_back(
+        grpc::CreateCustomChannel(args.target, grpc::InsecureChannelCredentials(), ch));
+  }
+  std::atomic<bool> measuring{false}, stop{false};
+  std::vector<std::vector<double>> latencies(args.concurrency);
+  std::vector<uint64_t> errors(args.concurrency, 0);
+  std::map<int, uint64_t> error_codes;
+  std::vector<std::thread> threads;
+  for (int slot = 0; slot < args.concurrency; ++slot) {
+    threads.emplace_back([&, slot] {
+      grpc::Channel* channel = channels[slot % channels.size()].get();
+      uint64_t n = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        const absl::Time t0 = absl::Now();
+        grpc::Status s = CallOnce(args, channel, n++, slot);
+        const double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
+        if (!measuring.load(std::memory_order_relaxed)) continue;
+        if (s.ok()) {
+          latencies[slot].push_back(seconds);
+        } else {
+          ++errors[slot];
+        }
+      }
+    });
+  }
+  absl::SleepFor(absl::Seconds(args.warmup));
+  measuring = true;
+  const absl::Time start = absl::Now();
+  absl::SleepFor(absl::Seconds(args.seconds));
+  measuring = false;
+  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+  stop = true;
+  for (auto& t : threads) t.join();
+
+  std::vector<double> all;
+  uint64_t error_total = 0;
+  for (int i = 0; i < args.concurrency; ++i) {
+    all.insert(all.end(), latencies[i].begin(), latencies[i].end());
+    error_total += errors[i];
+  }
+  std::sort(all.begin(), all.end());
+  auto pct = [&all](double p) {
+    if (all.empty()) return 0.0;
+    return all[std::min(all.size() - 1, static_cast<size_t>(p * static_cast<double>(all.size())))];
+  };
+  std::cout << absl::StrFormat(
+                   "{\"label\":\"%s\",\"rpc\":\"%s\",\"concurrency\":%d,\"seconds\":%.1f,"
+                   "\"ok\":%d,\"errors\":%d,\"rps\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,"
+                   "\"p999_ms\":%.2f}",
+                   args.label.empty() ? args.rpc : args.label, args.rpc, args.concurrency,
+                   elapsed, all.size(), error_total, static_cast<double>(all.size()) / elapsed,
+                   pct(0.5) * 1000, pct(0.99) * 1000, pct(0.999) * 1000)
+            << std::endl;
+  return error_total == 0 ? 0 : 1;
+}
