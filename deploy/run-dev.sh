@@ -5,6 +5,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash deploy/install-deps.sh
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DJIBAN_BUILD_TESTS=OFF >/dev/null
+cmake --preset release >/dev/null
 cmake --build build/release -j "$(nproc)" --target jiban
 exec build/release/services/jiban/jiban dev

@@ -29,21 +29,19 @@ JIBAN_TEST_MYSQL_DSN=$(bash tests/mariadb.sh start "$work/mariadb")
 export JIBAN_TEST_MYSQL_DSN
 echo "MariaDB admin DSN: $JIBAN_TEST_MYSQL_DSN"
 
-run_suite() {  # build dir, extra cmake args...
-  local dir=$1
-  shift
-  step "configure $dir"
-  cmake -S . -B "$dir" -G Ninja -DJIBAN_WERROR=ON "$@" >/dev/null
-  step "build $dir"
-  cmake --build "$dir" -j "$jobs"
-  step "test $dir"
-  ctest --test-dir "$dir" -j "$jobs" --output-on-failure --timeout 600
+run_suite() {  # CMake preset (CMakePresets.json): ci or asan
+  step "configure $1"
+  cmake --preset "$1" >/dev/null
+  step "build $1"
+  cmake --build --preset "$1" -j "$jobs"
+  step "test $1"
+  ctest --preset "$1" -j "$jobs" --timeout 600
 }
 
-run_suite build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite ci
 if [ "${JIBAN_SKIP_SANITIZERS:-0}" != "1" ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  run_suite build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DJIBAN_SANITIZE=ON
+  run_suite asan
 fi
 step "all tests passed"
