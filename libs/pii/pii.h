@@ -1,0 +1,53 @@
+// Personal data in the forms Chinese citizens and enterprises write it: normalisation, validation
+// and masking. Pure functions; every error message describes the rule and never echoes the value.
+//
+//   phones     "+86 138 0013 8000", "１３８００１３８０００", "86-13800138000" → 13800138000 (mobile)
+//              "(0371) 2345-6789", "037123456789" → 0371-23456789 (landline); service numbers
+//              (400/800/95xxx) and anything else are refused
+//   ID numbers GB 11643: 18 characters, a province that exists, a real birth date not in the
+//              future, the MOD 11-2 check character (x accepted as X); 15-digit legacy numbers refused
+//   credit     GB 32100 unified social credit codes: 18 characters of the code's alphabet, a
+//   codes      6-digit division code, the MOD 31 check character
+#ifndef JIBAN_LIBS_PII_PII_H_
+#define JIBAN_LIBS_PII_PII_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+
+namespace jiban::pii {
+
+// Full-width forms (U+FF01..U+FF5E) and the ideographic space become ASCII; other text is kept.
+std::string ToHalfWidth(absl::string_view text);
+
+enum class PhoneKind { kMobile, kLandline };
+struct Phone {
+  std::string number;  // "13800138000" or "0371-23456789"
+  PhoneKind kind;
+};
+// INVALID_ARGUMENT (message = the rule) when it is neither a mobile nor a landline number.
+absl::StatusOr<Phone> NormalizePhone(absl::string_view raw);
+
+struct IdNumber {
+  std::string number;  // 18 characters, check character upper-case
+  absl::CivilDay birth;
+};
+absl::StatusOr<IdNumber> NormalizeIdNumber(absl::string_view raw, absl::CivilDay today);
+
+// The normalised (upper-case) code.
+absl::StatusOr<std::string> NormalizeCreditCode(absl::string_view raw);
+
+// Masks for display to roles that do not need the whole value.
+std::string MaskPhone(absl::string_view number);      // 138****8000 · 0371-****6789
+std::string MaskIdNumber(absl::string_view number);   // 110***********002X
+std::string MaskName(absl::string_view name);         // 张* · 欧阳** · first character kept
+std::string MaskAddress(absl::string_view address);   // the first 6 characters, then ***
+
+// Number of Unicode code points of valid UTF-8 text.
+size_t CodePoints(absl::string_view utf8);
+
+}  // namespace jiban::pii
+
+#endif  // JIBAN_LIBS_PII_PII_H_
