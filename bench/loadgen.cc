@@ -70,9 +70,14 @@ grpc::Status CallOnce(const Args& args, grpc::Channel* channel, uint64_t n, int 
   auto* r = req.mutable_request();
   r->set_channel(jiban::intake::v1::CHANNEL_HOTLINE);
   r->set_nature(jiban::intake::v1::NATURE_COMPLAINT);
+  // Distinct places, so the duplicate detector does not link every request to the first.
   r->set_title("小区门口路灯不亮");
-  r->set_text("幸福路12号小区门口的路灯已经坏了一周，晚上出行很不方便，请尽快维修。");
-  r->mutable_location()->set_district_code("110105");
+  r->set_text(absl::StrCat("中山路北段", slot, "号院", n, "号楼门口的路灯已经坏了一周，晚上出行很不方便。"));
+  r->mutable_location()->set_district_code("410202");
+  r->mutable_location()->set_address(absl::StrCat("开封市龙亭区中山路北段", slot, "号院", n, "号楼"));
+  auto* citizen = r->mutable_requester()->mutable_citizen();
+  citizen->set_name("张三");
+  citizen->set_phone(absl::StrCat("1380013", 1000 + slot % 9000));
   jiban::intake::v1::SubmitRequestResponse resp;
   ctx.AddMetadata("x-request-id", req.request_id());
   return jiban::intake::v1::IntakeService::NewStub(

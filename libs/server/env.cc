@@ -1,11 +1,14 @@
 #include "libs/server/env.h"
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 
 namespace jiban::server {
 
@@ -28,6 +31,20 @@ std::string Env::Required(const char* name) {
     return "";
   }
   return v;
+}
+
+std::string Env::Secret(const std::string& name) {
+  const std::string file_var = name + "_FILE";
+  if (const char* path = Get(file_var.c_str())) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string value(absl::StripAsciiWhitespace(text.str()));
+    if (!in.good() && !in.eof()) value.clear();
+    if (value.empty()) errors_.push_back(absl::StrCat(file_var, " must name a readable, non-empty file"));
+    return value;
+  }
+  return Required(name.c_str());
 }
 
 int Env::Int(const char* name, int fallback, int min, int max) {

@@ -25,6 +25,9 @@ class Env {
 
   std::string String(const char* name, absl::string_view fallback);
   std::string Required(const char* name);
+  // A required secret: the contents of the file named by <name>_FILE (a mounted Kubernetes
+  // Secret), or else <name> itself. Never echoed in errors.
+  std::string Secret(const std::string& name);
   int Int(const char* name, int fallback, int min, int max);
   absl::Duration Seconds(const char* name, double fallback, double min, double max);
   bool Bool(const char* name, bool fallback);

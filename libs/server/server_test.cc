@@ -1,5 +1,8 @@
 // Unit tests of the server platform's pure parts: configuration, trace context, log lines.
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <map>
 #include <sstream>
 
 #include "libs/server/call.h"
@@ -81,6 +84,32 @@ TEST_CASE("grpc_code values use grpc-go's names") {
   CHECK(std::string(GrpcCodeName(14)) == "Unavailable");
   CHECK(std::string(GrpcCodeName(16)) == "Unauthenticated");
   CHECK(std::string(GrpcCodeName(99)) == "Unknown");
+}
+
+}  // namespace
+}  // namespace jiban::server
+
+namespace jiban::server {
+namespace {
+
+TEST_CASE("secrets come from a file named by <NAME>_FILE, or from the variable") {
+  const std::string path = "/tmp/jiban-secret-test-" + NewRequestId();
+  { std::ofstream(path) << "  s3cr3t\n"; }
+  std::map<std::string, std::string> vars = {{"A_FILE", path}, {"B", "inline"},
+                                             {"C_FILE", "/nonexistent/secret"}};
+  Env env([&](const char* name) -> const char* {
+    auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  });
+  CHECK(env.Secret("A") == "s3cr3t");
+  CHECK(env.Secret("B") == "inline");
+  CHECK(env.Secret("C").empty());
+  CHECK(env.Secret("D").empty());
+  const std::string message(env.Validate().message());
+  CHECK(message.find("C_FILE") != std::string::npos);
+  CHECK(message.find("D is required") != std::string::npos);
+  CHECK(message.find("s3cr3t") == std::string::npos);
+  std::remove(path.c_str());
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <iostream>
 
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
 #include "libs/status/macros.h"
 
 namespace jiban::intake {
@@ -13,6 +16,11 @@ IntakeConfig IntakeConfig::FromEnv(server::Env& env) {
   c.migrate = env.OneOf("JIBAN_DB_MIGRATE", "apply", {"apply", "check"}) == "check"
                   ? db::MigrateMode::kCheckOnly
                   : db::MigrateMode::kApply;
+  c.field_keys = env.Secret("JIBAN_FIELD_KEYS");
+  for (absl::string_view d : absl::StrSplit(env.String("JIBAN_DISTRICTS", ""), ',',
+                                            absl::SkipWhitespace())) {
+    c.districts.insert(std::string(absl::StripAsciiWhitespace(d)));
+  }
   return c;
 }
 
@@ -20,13 +28,17 @@ absl::StatusOr<std::unique_ptr<IntakeApp>> IntakeApp::Create(const IntakeConfig&
                                                              server::Server& server) {
   auto app = std::make_unique<IntakeApp>();
   app->ids_ = std::make_unique<IdGenerator>(app->clock_);
+  JIBAN_ASSIGN_OR_RETURN(auto sealer, crypto::Sealer::FromSpec(config.field_keys));
+  app->sealer_ = std::make_unique<crypto::Sealer>(std::move(sealer));
   JIBAN_ASSIGN_OR_RETURN(app->db_,
                          db::Database::Open(config.db_dsn, {.pool_size = config.db_pool_size}));
   JIBAN_RETURN_IF_ERROR(db::Migrate(*app->db_, Migrations(app->db_->dialect()), config.migrate));
   app->log_ = std::make_unique<events::EventLog>(*app->db_, app->clock_, *app->ids_,
                                                  server.metrics());
-  app->store_ = std::make_unique<SqlIntakeStore>(*app->db_, *app->log_);
-  app->intake_ = std::make_unique<Intake>(*app->store_, app->clock_, *app->ids_);
+  app->store_ = std::make_unique<SqlIntakeStore>(*app->db_, *app->log_, *app->sealer_);
+  app->intake_ = std::make_unique<Intake>(
+      *app->store_, app->clock_, *app->ids_,
+      config.districts.empty() ? Districts::Kaifeng() : Districts(config.districts));
   app->handler_ = std::make_unique<IntakeHandler>(*app->intake_);
   app->events_service_ = std::make_unique<events::EventLogService>(*app->log_);
 

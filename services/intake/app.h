@@ -4,10 +4,12 @@
 #define JIBAN_SERVICES_INTAKE_APP_H_
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "libs/clock/clock.h"
+#include "libs/crypto/sealer.h"
 #include "libs/db/db.h"
 #include "libs/db/migrate.h"
 #include "libs/events/event_log.h"
@@ -26,8 +28,11 @@ struct IntakeConfig {
   std::string db_dsn;
   int db_pool_size = 16;
   db::MigrateMode migrate = db::MigrateMode::kApply;
+  std::string field_keys;         // crypto::Sealer spec (a secret)
+  std::set<std::string> districts;  // empty: Kaifeng's
 
-  // JIBAN_DB_DSN (required), JIBAN_DB_POOL_SIZE, JIBAN_DB_MIGRATE (apply|check).
+  // JIBAN_DB_DSN (required), JIBAN_DB_POOL_SIZE, JIBAN_DB_MIGRATE (apply|check),
+  // JIBAN_FIELD_KEYS_FILE or JIBAN_FIELD_KEYS (one is required), JIBAN_DISTRICTS (comma list).
   static IntakeConfig FromEnv(server::Env& env);
 };
 
@@ -49,6 +54,7 @@ class IntakeApp {
  private:
   SystemClock clock_;
   std::unique_ptr<IdGenerator> ids_;
+  std::unique_ptr<crypto::Sealer> sealer_;
   std::unique_ptr<db::Database> db_;
   std::unique_ptr<events::EventLog> log_;
   std::unique_ptr<SqlIntakeStore> store_;

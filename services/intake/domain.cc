@@ -1,11 +1,15 @@
 #include "services/intake/domain.h"
 
-#include <vector>
+#include <cmath>
+#include <unordered_set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "libs/db/migrate.h"
+#include "absl/strings/str_split.h"
+#include "libs/pii/pii.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
 #include "services/intake/store.h"
@@ -13,12 +17,7 @@
 namespace jiban::intake {
 namespace {
 
-// Number of Unicode code points in valid UTF-8 (proto3 strings are validated on parse).
-size_t CodePoints(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
+using pii::CodePoints;
 
 bool IsDigits(const std::string& s, size_t len) {
   if (s.size() != len) return false;
@@ -28,59 +27,237 @@ bool IsDigits(const std::string& s, size_t len) {
   return true;
 }
 
-}  // namespace
+bool IsLowerHex(const std::string& s, size_t len) {
+  if (s.size() != len) return false;
+  for (char c : s) {
+    if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return false;
+  }
+  return true;
+}
 
-absl::Status ValidateSubmit(const std::string& request_id, const Request& draft) {
-  std::vector<FieldViolation> bad;
-  if (request_id.empty() || request_id.size() > 64) {
-    bad.push_back({"request_id", "required, 1 to 64 characters"});
-  } else {
-    for (char c : request_id) {
-      if (!(absl::ascii_isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-')) {
-        bad.push_back({"request_id", "may contain only letters, digits and . _ : -"});
-        break;
-      }
+class Violations {
+ public:
+  void Add(std::string field, std::string rule) { list_.push_back({std::move(field), std::move(rule)}); }
+  // Checks 1..max code points (min 0 when optional).
+  void Length(const std::string& field, const std::string& value, size_t min, size_t max) {
+    const size_t n = CodePoints(value);
+    if (n < min || n > max) {
+      Add(field, min == 0 ? absl::StrCat("at most ", max, " characters")
+                          : absl::StrCat("required, ", min, " to ", max, " characters"));
     }
   }
-  const int channel = static_cast<int>(draft.channel);
-  if (channel <= 0 || channel > kMaxChannel) bad.push_back({"request.channel", "required"});
-  const int nature = static_cast<int>(draft.nature);
-  if (nature <= 0 || nature > kMaxNature) bad.push_back({"request.nature", "required"});
-  const size_t title = CodePoints(draft.title);
-  if (title == 0 || title > 100) bad.push_back({"request.title", "required, 1 to 100 characters"});
-  const size_t text = CodePoints(draft.text);
-  if (text == 0 || text > 5000) bad.push_back({"request.text", "required, 1 to 5000 characters"});
-  const Location& loc = draft.location;
-  if (!loc.district_code.empty() && !IsDigits(loc.district_code, 6)) {
-    bad.push_back({"request.location.district_code", "must be a 6-digit division code"});
+  bool empty() const { return list_.empty(); }
+  absl::Status Status() { return InvalidArgument("INVALID_REQUEST", std::move(list_)); }
+
+ private:
+  std::vector<FieldViolation> list_;
+};
+
+bool ValidRequestId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!(absl::ascii_isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-')) return false;
   }
-  if (!loc.town_code.empty() && !IsDigits(loc.town_code, 9) && !IsDigits(loc.town_code, 12)) {
-    bad.push_back({"request.location.town_code", "must be a 9- or 12-digit code"});
+  return true;
+}
+
+void CheckAttachments(const std::string& field, const std::vector<Attachment>& list,
+                      Violations& v) {
+  if (list.size() > 20) v.Add(field, "at most 20 attachments");
+  for (size_t i = 0; i < list.size() && i < 20; ++i) {
+    const Attachment& a = list[i];
+    const std::string f = absl::StrCat(field, "[", i, "]");
+    if (!(absl::StartsWith(a.uri, "https://") || absl::StartsWith(a.uri, "s3://")) ||
+        a.uri.size() > 2048) {
+      v.Add(f + ".uri", "required, an https:// or s3:// URI of at most 2048 characters");
+    }
+    if (!IsLowerHex(a.sha256, 64)) v.Add(f + ".sha256", "64 lower-case hex characters");
+    const size_t slash = a.media_type.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == a.media_type.size() ||
+        a.media_type.size() > 100) {
+      v.Add(f + ".media_type", "required, a media type such as image/jpeg");
+    }
+    if (a.size_bytes < 1 || a.size_bytes > 100 * 1024 * 1024) {
+      v.Add(f + ".size_bytes", "between 1 and 104857600");
+    }
   }
+}
+
+// Normalises a phone in place, or records why it is bad.
+void NormalizePhoneField(const std::string& field, std::string& phone, Violations& v) {
+  if (phone.empty()) {
+    v.Add(field, "required");
+    return;
+  }
+  auto p = pii::NormalizePhone(phone);
+  if (!p.ok()) {
+    v.Add(field, std::string(p.status().message()));
+  } else {
+    phone = p->number;
+  }
+}
+
+bool AnonymousAllowed(Nature n) {
+  return n == Nature::kSuggestion || n == Nature::kReport || n == Nature::kPraise ||
+         n == Nature::kConsultation;
+}
+
+void Add(std::string& canon, const std::string& s) { absl::StrAppend(&canon, s.size(), ":", s, "|"); }
+
+// Keyset page tokens: base64 of "v1|<create unix ms>|<id>".
+std::string EncodeToken(absl::Time t, const std::string& id) {
+  return absl::WebSafeBase64Escape(absl::StrCat("v1|", absl::ToUnixMillis(t), "|", id));
+}
+
+bool DecodeToken(const std::string& token, absl::Time* t, std::string* id) {
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw)) return false;
+  std::vector<std::string> parts = absl::StrSplit(raw, '|');
+  int64_t ms = 0;
+  if (parts.size() != 3 || parts[0] != "v1" || !absl::SimpleAtoi(parts[1], &ms) ||
+      parts[2].size() != 26) {
+    return false;
+  }
+  *t = absl::FromUnixMillis(ms);
+  *id = parts[2];
+  return true;
+}
+
+absl::Status Precondition(absl::string_view reason, absl::string_view message) {
+  return Error(absl::StatusCode::kFailedPrecondition, reason, message);
+}
+
+bool Open(Status s) { return s == Status::kReceived; }
+
+}  // namespace
+
+Districts Districts::Kaifeng() {
+  // 开封市 (GB/T 2260): 龙亭区 顺河回族区 鼓楼区 禹王台区 祥符区 杞县 通许县 尉氏县 兰考县.
+  return Districts({"410202", "410203", "410204", "410205", "410212", "410221", "410222",
+                    "410223", "410225"});
+}
+
+absl::StatusOr<Request> NormalizeDraft(const std::string& request_id, const Request& draft,
+                                       const Districts& districts, absl::CivilDay today) {
+  Violations v;
+  Request r = draft;
+  if (!ValidRequestId(request_id)) {
+    v.Add("request_id", "required, 1 to 64 of letters, digits and . _ : -");
+  }
+  const int channel = static_cast<int>(r.channel);
+  if (channel <= 0 || channel > kMaxChannel) v.Add("request.channel", "required");
+  const int nature = static_cast<int>(r.nature);
+  const bool nature_ok = nature > 0 && nature <= kMaxNature;
+  if (!nature_ok) v.Add("request.nature", "required");
+  v.Length("request.title", r.title, 1, 100);
+  v.Length("request.text", r.text, 1, 5000);
+
+  Location& loc = r.location;
+  if (!IsDigits(loc.district_code, 6) || !districts.Contains(loc.district_code)) {
+    v.Add("request.location.district_code", "required, a district this city serves");
+  }
+  if (!loc.town_code.empty() && ((!IsDigits(loc.town_code, 9) && !IsDigits(loc.town_code, 12)) ||
+                                 loc.town_code.compare(0, 6, loc.district_code) != 0)) {
+    v.Add("request.location.town_code", "a 9- or 12-digit code within the district");
+  }
+  v.Length("request.location.address", loc.address, 0, 200);
   if (loc.latitude.has_value() != loc.longitude.has_value()) {
-    bad.push_back({"request.location.point", "latitude and longitude go together"});
+    v.Add("request.location.point", "latitude and longitude go together");
   } else if (loc.latitude.has_value() &&
              !(*loc.latitude >= -90 && *loc.latitude <= 90 && *loc.longitude >= -180 &&
                *loc.longitude <= 180)) {
-    bad.push_back({"request.location.point", "latitude must be in -90..90, longitude in -180..180"});
+    v.Add("request.location.point", "latitude must be in -90..90, longitude in -180..180");
   }
-  if (bad.empty()) return absl::OkStatus();
-  return InvalidArgument("INVALID_REQUEST", std::move(bad));
+
+  Requester& who = r.requester;
+  switch (who.kind) {
+    case Requester::Kind::kCitizen: {
+      Citizen& c = who.citizen;
+      c.name = std::string(absl::StripAsciiWhitespace(c.name));
+      v.Length("request.requester.citizen.name", c.name, 1, 50);
+      NormalizePhoneField("request.requester.citizen.phone", c.phone, v);
+      if (!c.id_number.empty()) {
+        auto id = pii::NormalizeIdNumber(c.id_number, today);
+        if (!id.ok()) {
+          v.Add("request.requester.citizen.id_number", std::string(id.status().message()));
+        } else {
+          c.id_number = id->number;
+        }
+      }
+      break;
+    }
+    case Requester::Kind::kEnterprise: {
+      Enterprise& e = who.enterprise;
+      v.Length("request.requester.enterprise.name", e.name, 1, 100);
+      auto code = pii::NormalizeCreditCode(e.credit_code);
+      if (!code.ok()) {
+        v.Add("request.requester.enterprise.credit_code", std::string(code.status().message()));
+      } else {
+        e.credit_code = *code;
+      }
+      v.Length("request.requester.enterprise.contact_name", e.contact_name, 1, 50);
+      NormalizePhoneField("request.requester.enterprise.contact_phone", e.contact_phone, v);
+      break;
+    }
+    case Requester::Kind::kAnonymous:
+      if (nature_ok && !AnonymousAllowed(r.nature)) {
+        v.Add("request.requester.anonymous",
+              "only suggestions, reports, praise and consultations may be anonymous");
+      }
+      if (r.confidential) {
+        v.Add("request.confidential", "an anonymous request has no identity to keep confidential");
+      }
+      break;
+    case Requester::Kind::kUnspecified:
+      v.Add("request.requester", "required: a citizen, an enterprise, or anonymous");
+      break;
+  }
+
+  CheckAttachments("request.attachments", r.attachments, v);
+  if (!r.answer.empty()) {
+    if (r.nature != Nature::kConsultation) {
+      v.Add("request.answer", "only a consultation is answered on the spot");
+    }
+    v.Length("request.answer", r.answer, 0, 5000);
+  }
+  if (!r.guide_entry_id.empty() && r.answer.empty()) {
+    v.Add("request.guide_entry_id", "only with an answer");
+  }
+  v.Length("request.guide_entry_id", r.guide_entry_id, 0, 64);
+  if (r.nature == Nature::kHelp) {
+    if (!r.help.has_value()) {
+      v.Add("request.help", "required for help and proxy handling");
+    } else {
+      v.Length("request.help.helper_post_id", r.help->helper_post_id, 1, 64);
+      v.Length("request.help.actions", r.help->actions, 1, 1000);
+    }
+  } else if (r.help.has_value()) {
+    v.Add("request.help", "only for help and proxy handling");
+  }
+  if (!v.empty()) return v.Status();
+  return r;
 }
 
-std::string Fingerprint(const Request& d) {
-  // Length-prefixed fields, so no two different drafts serialise alike.
-  std::string canon;
-  auto add = [&canon](const std::string& s) { absl::StrAppend(&canon, s.size(), ":", s, "|"); };
-  add(absl::StrCat(static_cast<int>(d.channel)));
-  add(absl::StrCat(static_cast<int>(d.nature)));
-  add(d.title);
-  add(d.text);
-  add(d.location.district_code);
-  add(d.location.town_code);
-  add(d.location.latitude ? absl::StrFormat("%.9f", *d.location.latitude) : "-");
-  add(d.location.longitude ? absl::StrFormat("%.9f", *d.location.longitude) : "-");
-  return db::Sha256Hex(canon);
+std::string Canonical(const Request& d) {
+  std::string c;
+  Add(c, absl::StrCat(static_cast<int>(d.channel), ",", static_cast<int>(d.nature), ",",
+                      static_cast<int>(d.requester.kind), ",", d.confidential));
+  for (const std::string* s :
+       {&d.title, &d.text, &d.location.district_code, &d.location.town_code, &d.location.address,
+        &d.requester.citizen.name, &d.requester.citizen.phone, &d.requester.citizen.id_number,
+        &d.requester.enterprise.name, &d.requester.enterprise.credit_code,
+        &d.requester.enterprise.contact_name, &d.requester.enterprise.contact_phone, &d.answer,
+        &d.guide_entry_id}) {
+    Add(c, *s);
+  }
+  Add(c, d.location.latitude ? absl::StrFormat("%.9f,%.9f", *d.location.latitude,
+                                               *d.location.longitude)
+                             : "-");
+  Add(c, d.help ? absl::StrCat(d.help->helper_post_id, "\x1f", d.help->actions) : "-");
+  for (const Attachment& a : d.attachments) {
+    Add(c, absl::StrCat(a.uri, "\x1f", a.sha256, "\x1f", a.media_type, "\x1f", a.size_bytes));
+  }
+  return c;
 }
 
 absl::TimeZone CityZone() {
@@ -94,28 +271,113 @@ std::string TrackingNumber(absl::Time received, int64_t serial) {
                       absl::StrFormat("%08d", serial % 100000000));
 }
 
+bool DuplicateEligible(Nature n) {
+  return n == Nature::kComplaint || n == Nature::kReport || n == Nature::kSuggestion ||
+         n == Nature::kCouldNotGetDone;
+}
+
+double TextSimilarity(const std::string& a, const std::string& b) {
+  auto bigrams = [](const std::string& s) {
+    std::vector<std::string> chars;
+    for (size_t i = 0; i < s.size();) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+      std::string ch = s.substr(i, len);
+      i += len;
+      // Keep letters, digits and CJK; drop ASCII punctuation/space and CJK punctuation (U+3000..U+303F, U+FF00..U+FF0F …).
+      if (len == 1 && !absl::ascii_isalnum(c)) continue;
+      if (len == 3 && ((c == 0xE3 && static_cast<unsigned char>(ch[1]) == 0x80) ||
+                       (c == 0xEF && static_cast<unsigned char>(ch[1]) == 0xBC))) {
+        continue;
+      }
+      chars.push_back(len == 1 ? std::string(1, absl::ascii_tolower(c)) : ch);
+    }
+    std::unordered_set<std::string> out;
+    for (size_t i = 0; i + 1 < chars.size(); ++i) out.insert(chars[i] + chars[i + 1]);
+    if (chars.size() == 1) out.insert(chars[0]);
+    return out;
+  };
+  const auto x = bigrams(a), y = bigrams(b);
+  if (x.empty() && y.empty()) return 1.0;
+  size_t common = 0;
+  for (const auto& g : x) common += y.count(g);
+  return static_cast<double>(common) / static_cast<double>(x.size() + y.size() - common);
+}
+
+double DistanceMetres(double lat1, double lon1, double lat2, double lon2) {
+  constexpr double kEarth = 6371000.0, kRad = M_PI / 180.0;
+  const double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
+  const double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
+                   std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) *
+                       std::sin(dlon / 2);
+  return 2 * kEarth * std::asin(std::min(1.0, std::sqrt(h)));
+}
+
+std::optional<std::string> FindMaster(const DuplicateCandidate& in,
+                                      const std::vector<DuplicateCandidate>& open,
+                                      const DuplicatePolicy& policy) {
+  const std::string in_text = in.title + in.text;
+  double best = 0;
+  const DuplicateCandidate* match = nullptr;
+  for (const auto& c : open) {
+    if (c.id == in.id || in.create_time - c.create_time > policy.window) continue;
+    const bool same_place =
+        (!in.town_code.empty() && in.town_code == c.town_code) ||
+        (!in.address_key.empty() && in.address_key == c.address_key) ||
+        (in.latitude && c.latitude &&
+         DistanceMetres(*in.latitude, *in.longitude, *c.latitude, *c.longitude) <=
+             policy.max_distance_m);
+    const double needed = same_place ? policy.min_similarity : policy.min_similarity_district_only;
+    const double sim = TextSimilarity(in_text, c.title + c.text);
+    if (sim >= needed && sim > best) {
+      best = sim;
+      match = &c;
+    }
+  }
+  if (match == nullptr) return std::nullopt;
+  return match->master_id.empty() ? match->id : match->master_id;
+}
+
 absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Request& draft,
                                        const CallContext& call) {
-  JIBAN_RETURN_IF_ERROR(ValidateSubmit(request_id, draft));
-  const std::string fingerprint = Fingerprint(draft);
+  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now()));  // stored in ms
+  JIBAN_ASSIGN_OR_RETURN(
+      Request r, NormalizeDraft(request_id, draft, districts_,
+                                absl::ToCivilDay(now, CityZone())));
+  const std::string canonical = Canonical(r);
   auto replay = [&]() -> absl::StatusOr<Request> {
-    JIBAN_ASSIGN_OR_RETURN(auto stored, store_.FindByRequestId(request_id));
+    JIBAN_ASSIGN_OR_RETURN(auto stored, store_.FindByRequestId(request_id, canonical));
     if (!stored.has_value()) {
       return absl::AbortedError("request id vanished while resolving a duplicate; retry");
     }
-    if (stored->fingerprint != fingerprint) {
+    if (!stored->same_body) {
       return Error(absl::StatusCode::kAlreadyExists, "REQUEST_ID_REUSED",
                    "request_id was already used for a different request");
     }
     return stored->request;
   };
+
+  r.id = ids_.Next();
+  r.create_time = now;
+  r.update_time = now;
+  r.status = (r.nature == Nature::kConsultation && !r.answer.empty()) ? Status::kAnswered
+                                                                      : Status::kReceived;
+  if (r.status == Status::kReceived && DuplicateEligible(r.nature)) {
+    JIBAN_ASSIGN_OR_RETURN(auto open, store_.DuplicateCandidates(r.location.district_code,
+                                                                 now - duplicates_.window, 200));
+    DuplicateCandidate in{.id = r.id,
+                          .town_code = r.location.town_code,
+                          .address_key = store_.AddressKey(r.location.address),
+                          .latitude = r.location.latitude,
+                          .longitude = r.location.longitude,
+                          .title = r.title,
+                          .text = r.text,
+                          .create_time = now};
+    if (auto master = FindMaster(in, open, duplicates_)) r.master_id = *master;
+  }
   // Insert first: the unique key on request_id catches a retry (or a racing duplicate) without an
   // extra read on the common path.
-  Request r = draft;
-  r.id = ids_.Next();
-  r.status = Status::kReceived;
-  r.create_time = absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now()));  // stored in ms
-  auto created = store_.Create(request_id, fingerprint, r, call);
+  auto created = store_.Create(request_id, canonical, r, call);
   if (created.status().code() == absl::StatusCode::kAlreadyExists &&
       ReasonOf(created.status()) == "DUPLICATE_REQUEST_ID") {
     return replay();
@@ -123,7 +385,7 @@ absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Requ
   return created;
 }
 
-absl::StatusOr<Request> Intake::Get(const std::string& id) {
+absl::StatusOr<Request> Intake::Existing(const std::string& id) {
   if (id.empty() || id.size() > 64) {
     return InvalidArgument("INVALID_REQUEST", {{"id", "required, at most 64 characters"}});
   }
@@ -132,6 +394,254 @@ absl::StatusOr<Request> Intake::Get(const std::string& id) {
     return Error(absl::StatusCode::kNotFound, "REQUEST_NOT_FOUND", "no request with this id");
   }
   return *found;
+}
+
+absl::StatusOr<Request> Intake::Get(const std::string& id) { return Existing(id); }
+
+absl::StatusOr<Intake::Page> Intake::List(const ListFilter& f, int page_size,
+                                          const std::string& token) {
+  Violations v;
+  if (page_size < 0 || page_size > 100) v.Add("page_size", "between 0 and 100");
+  ListQuery q;
+  q.limit = page_size == 0 ? 20 : page_size;
+  if (!token.empty()) {
+    absl::Time t;
+    if (!DecodeToken(token, &t, &q.before_id)) {
+      v.Add("page_token", "not a token this service issued");
+    } else {
+      q.before_time = t;
+    }
+  }
+  q.status = f.status;
+  q.nature = f.nature;
+  q.channel = f.channel;
+  if (static_cast<int>(f.status) < 0 || static_cast<int>(f.status) > 4) v.Add("status", "unknown");
+  if (static_cast<int>(f.nature) < 0 || static_cast<int>(f.nature) > kMaxNature) {
+    v.Add("nature", "unknown");
+  }
+  if (static_cast<int>(f.channel) < 0 || static_cast<int>(f.channel) > kMaxChannel) {
+    v.Add("channel", "unknown");
+  }
+  if (!f.district_code.empty() && !IsDigits(f.district_code, 6)) {
+    v.Add("district_code", "a 6-digit code");
+  }
+  q.district_code = f.district_code;
+  q.from = f.from;
+  q.to = f.to;
+  if (f.from && f.to && *f.from >= *f.to) {
+    v.Add("create_time_to", "must be after create_time_from");
+  }
+  if (!f.requester_phone.empty()) {
+    auto p = pii::NormalizePhone(f.requester_phone);
+    if (!p.ok()) {
+      v.Add("requester_phone", std::string(p.status().message()));
+    } else {
+      q.requester_phone = p->number;
+    }
+  }
+  if (!v.empty()) return v.Status();
+  q.limit += 1;  // one more tells whether there is a next page
+  JIBAN_ASSIGN_OR_RETURN(auto rows, store_.List(q));
+  Page page;
+  const size_t want = static_cast<size_t>(q.limit - 1);
+  if (rows.size() > want) {
+    rows.resize(want);
+    page.next_page_token = EncodeToken(rows.back().create_time, rows.back().id);
+  }
+  page.requests = std::move(rows);
+  return page;
+}
+
+absl::StatusOr<Intake::Track> Intake::TrackByNumber(const std::string& tracking_number) {
+  if (tracking_number.size() != 18 || tracking_number.rfind("JB", 0) != 0 ||
+      !IsDigits(tracking_number.substr(2), 16)) {
+    return InvalidArgument("INVALID_REQUEST",
+                           {{"tracking_number", "JB followed by 16 digits, as given on receipt"}});
+  }
+  JIBAN_ASSIGN_OR_RETURN(auto found, store_.GetByTrackingNumber(tracking_number));
+  if (!found.has_value()) {
+    return Error(absl::StatusCode::kNotFound, "REQUEST_NOT_FOUND",
+                 "no request with this tracking number");
+  }
+  Track t{found->tracking_number, found->status, {}};
+  t.timeline.push_back({found->create_time, Status::kReceived, "received"});
+  if (found->status == Status::kAnswered && !found->answer.empty()) {
+    t.timeline.push_back({found->create_time, Status::kAnswered, "answered on the spot"});
+  }
+  JIBAN_ASSIGN_OR_RETURN(auto own, store_.History(found->id));
+  t.timeline.insert(t.timeline.end(), own.begin(), own.end());
+  if (!found->master_id.empty()) {
+    // A duplicate follows its master: its status, and what happened to the master since.
+    JIBAN_ASSIGN_OR_RETURN(auto master, store_.Get(found->master_id));
+    if (master.has_value()) {
+      t.status = master->status;
+      JIBAN_ASSIGN_OR_RETURN(auto theirs, store_.History(master->id));
+      for (auto& e : theirs) {
+        e.description = absl::StrCat("handled together with ", master->tracking_number, ": ",
+                                     e.description);
+        t.timeline.push_back(std::move(e));
+      }
+    }
+  }
+  std::stable_sort(t.timeline.begin(), t.timeline.end(),
+                   [](const TimelineEntry& a, const TimelineEntry& b) { return a.time < b.time; });
+  return t;
+}
+
+absl::StatusOr<Request> Intake::AddSupplement(const std::string& request_id,
+                                              const std::string& id,
+                                              const Supplement& supplement,
+                                              const CallContext& call) {
+  Violations v;
+  if (!ValidRequestId(request_id)) {
+    v.Add("request_id", "required, 1 to 64 of letters, digits and . _ : -");
+  }
+  if (id.empty()) v.Add("id", "required");
+  v.Length("supplement.text", supplement.text, 0, 2000);
+  CheckAttachments("supplement.attachments", supplement.attachments, v);
+  if (supplement.text.empty() && supplement.attachments.empty()) {
+    v.Add("supplement", "text or at least one attachment is required");
+  }
+  if (!v.empty()) return v.Status();
+  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now()));
+  Supplement s = supplement;
+  s.create_time = now;
+  JIBAN_ASSIGN_OR_RETURN(
+      auto out, store_.Update(
+                    {id},
+                    [&](const Request& cur) -> absl::StatusOr<Mutation> {
+                      if (cur.status == Status::kWithdrawn || cur.status == Status::kClosed) {
+                        return Precondition("REQUEST_FINISHED",
+                                            "a withdrawn or closed request cannot be supplemented");
+                      }
+                      return Mutation{.kind = Mutation::Kind::kSupplement,
+                                      .status = cur.status,
+                                      .supplement = s,
+                                      .description = "supplemented"};
+                    },
+                    now, request_id, call));
+  return out.front();
+}
+
+absl::StatusOr<Request> Intake::Withdraw(const std::string& id, const std::string& reason,
+                                         const CallContext& call) {
+  Violations v;
+  if (id.empty()) v.Add("id", "required");
+  v.Length("reason", reason, 0, 500);
+  if (!v.empty()) return v.Status();
+  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now()));
+  JIBAN_ASSIGN_OR_RETURN(
+      auto out, store_.Update(
+                    {id},
+                    [&](const Request& cur) -> absl::StatusOr<Mutation> {
+                      if (cur.status == Status::kWithdrawn) {
+                        return absl::CancelledError("no change");  // twice is not an error
+                      }
+                      if (cur.status != Status::kReceived) {
+                        return Precondition("REQUEST_ANSWERED",
+                                            "an answered or closed request cannot be withdrawn");
+                      }
+                      return Mutation{.kind = Mutation::Kind::kWithdraw,
+                                      .status = Status::kWithdrawn,
+                                      .description = "withdrawn by the requester"};
+                    },
+                    now, "", call));
+  return out.front();
+}
+
+absl::StatusOr<Request> Intake::Evaluate(const std::string& id, const Evaluation& evaluation,
+                                         const CallContext& call) {
+  Violations v;
+  if (id.empty()) v.Add("id", "required");
+  const int sat = static_cast<int>(evaluation.satisfaction);
+  if (sat < 1 || sat > 5) v.Add("evaluation.satisfaction", "required, one of the five levels");
+  const int res = static_cast<int>(evaluation.resolution);
+  if (res < 1 || res > 3) v.Add("evaluation.resolution", "required");
+  v.Length("evaluation.comment", evaluation.comment, 0, 500);
+  if (!v.empty()) return v.Status();
+  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now()));
+  Evaluation e = evaluation;
+  e.create_time = now;
+  JIBAN_ASSIGN_OR_RETURN(
+      auto out,
+      store_.Update(
+          {id},
+          [&](const Request& cur) -> absl::StatusOr<Mutation> {
+            if (cur.evaluation.has_value()) {
+              return Precondition("ALREADY_EVALUATED", "this request has been evaluated");
+            }
+            if (cur.status != Status::kAnswered && cur.status != Status::kClosed) {
+              return Precondition("NOT_ANSWERED", "only an answered request can be evaluated");
+            }
+            return Mutation{.kind = Mutation::Kind::kEvaluate,
+                            .status = cur.status,
+                            .evaluation = e,
+                            .description = e.dissatisfied() ? "evaluated: dissatisfied"
+                                                            : "evaluated"};
+          },
+          now, "", call));
+  return out.front();
+}
+
+absl::StatusOr<std::vector<Request>> Intake::Merge(const std::string& master_id,
+                                                   const std::vector<std::string>& member_ids,
+                                                   const CallContext& call) {
+  Violations v;
+  if (master_id.empty()) v.Add("master_id", "required");
+  if (member_ids.empty() || member_ids.size() > 50) v.Add("member_ids", "1 to 50 ids");
+  for (size_t i = 0; i < member_ids.size(); ++i) {
+    if (member_ids[i] == master_id) {
+      v.Add(absl::StrCat("member_ids[", i, "]"), "a request cannot be merged into itself");
+    }
+  }
+  if (!v.empty()) return v.Status();
+  JIBAN_ASSIGN_OR_RETURN(Request master, Existing(master_id));
+  if (!master.master_id.empty()) {
+    return Precondition("MASTER_IS_MEMBER", "the master is itself a duplicate of another request");
+  }
+  if (master.status == Status::kWithdrawn) {
+    return Precondition("REQUEST_FINISHED", "the master was withdrawn");
+  }
+  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now()));
+  const std::string note = absl::StrCat("merged with ", master.tracking_number);
+  return store_.Update(
+      member_ids,
+      [&](const Request& cur) -> absl::StatusOr<Mutation> {
+        if (cur.master_id == master_id) return absl::CancelledError("no change");
+        if (!cur.master_id.empty()) {
+          return Precondition("ALREADY_MERGED", "a member is a duplicate of another request");
+        }
+        if (cur.member_count > 0) {
+          return Precondition("MEMBER_IS_MASTER", "a member has duplicates of its own");
+        }
+        if (!Open(cur.status)) {
+          return Precondition("REQUEST_FINISHED", "only open requests can be merged");
+        }
+        return Mutation{.kind = Mutation::Kind::kMerge,
+                        .status = cur.status,
+                        .master_id = master_id,
+                        .description = note};
+      },
+      now, "", call);
+}
+
+absl::StatusOr<Request> Intake::Unmerge(const std::string& id, const CallContext& call) {
+  if (id.empty()) return InvalidArgument("INVALID_REQUEST", {{"id", "required"}});
+  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now()));
+  JIBAN_ASSIGN_OR_RETURN(
+      auto out, store_.Update(
+                    {id},
+                    [&](const Request& cur) -> absl::StatusOr<Mutation> {
+                      if (cur.master_id.empty()) {
+                        return Precondition("NOT_MERGED", "this request is not a duplicate");
+                      }
+                      return Mutation{.kind = Mutation::Kind::kUnmerge,
+                                      .status = cur.status,
+                                      .master_id = cur.master_id,
+                                      .description = "separated from its master"};
+                    },
+                    now, "", call));
+  return out.front();
 }
 
 }  // namespace jiban::intake

@@ -4,10 +4,13 @@
 //   jiban dev                 every service in one process on SQLite files (JIBAN_DATA_DIR)
 //   jiban intake              the intake service alone (same configuration as jiban-intake)
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "libs/crypto/sealer.h"
 #include "libs/server/server.h"
 #include "services/intake/app.h"
 
@@ -42,8 +45,19 @@ int RunDev() {
                                               .metrics_address = absl::StrCat(host, ":9091"),
                                               .drain_timeout = absl::Seconds(5)};
   jiban::server::Server intake_server(intake_options, &std::cout);
+  // Development keys for sealed personal data, made once per data directory (never in production:
+  // there the keys come from a Kubernetes Secret).
+  const auto keys_path = std::filesystem::path(data_dir) / "field-keys";
+  if (!std::filesystem::exists(keys_path)) {
+    std::ofstream(keys_path) << jiban::crypto::Sealer::NewSpec("dev1");
+    std::filesystem::permissions(keys_path, std::filesystem::perms::owner_read |
+                                                std::filesystem::perms::owner_write);
+  }
+  std::stringstream keys;
+  keys << std::ifstream(keys_path).rdbuf();
   jiban::intake::IntakeConfig intake_config{
-      .db_dsn = absl::StrCat("sqlite:", (std::filesystem::path(data_dir) / "intake.db").string())};
+      .db_dsn = absl::StrCat("sqlite:", (std::filesystem::path(data_dir) / "intake.db").string()),
+      .field_keys = keys.str()};
   auto intake = jiban::intake::IntakeApp::Create(intake_config, intake_server);
   if (!intake.ok()) {
     std::cerr << "jiban dev: intake: " << intake.status().message() << "\n";

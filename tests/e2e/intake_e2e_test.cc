@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "libs/crypto/sealer.h"
 #include "libs/events/consumer.h"
 #include "libs/server/server.h"
 #include "libs/status/status.h"
@@ -28,8 +29,10 @@ struct Suite {
                 .metrics_address = "",
                 .drain_timeout = absl::Seconds(5)},
                &logs) {
-    auto created = IntakeApp::Create({.db_dsn = intake_db->dsn(), .db_pool_size = 16}, server);
-    REQUIRE(created.ok());
+    auto created = IntakeApp::Create(
+        {.db_dsn = intake_db->dsn(), .db_pool_size = 16, .field_keys = crypto::Sealer::NewSpec()},
+        server);
+    if (!created.ok()) FAIL(created.status());
     app = std::move(created).value();
     REQUIRE(server.Start().ok());
     channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.grpc_port()),
@@ -56,7 +59,7 @@ struct Suite {
         consumer_db->db(),
         [this](db::Transaction& tx, const events::v1::Event& e) -> absl::Status {
           v1::RequestSubmitted submitted;
-          if (!e.payload().UnpackTo(&submitted)) return absl::InvalidArgumentError("payload");
+          e.payload().UnpackTo(&submitted);  // other event types leave it empty
           tx.OnCommit([this, e, submitted] {
             absl::MutexLock lock(&mu);
             received.push_back({e, submitted});
@@ -71,6 +74,24 @@ struct Suite {
     absl::MutexLock lock(&mu);
     auto done = [this, n]() ABSL_SHARED_LOCKS_REQUIRED(mu) { return received.size() >= n; };
     return mu.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(30));
+  }
+
+  // A unary call with an optional x-jiban-role.
+  template <typename Req, typename Resp>
+  grpc::Status Rpc(grpc::Status (v1::IntakeService::Stub::*method)(grpc::ClientContext*,
+                                                                     const Req&, Resp*),
+                   const Req& req, Resp* resp, const std::string& role = "") {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+    if (!role.empty()) ctx.AddMetadata("x-jiban-role", role);
+    return (stub.get()->*method)(&ctx, req, resp);
+  }
+
+  std::vector<std::string> ReceivedTypes() {
+    absl::MutexLock lock(&mu);
+    std::vector<std::string> out;
+    for (const auto& [e, s] : received) out.push_back(e.payload().type_url().substr(36));
+    return out;
   }
 
   int64_t Count(const std::string& table) {
@@ -97,7 +118,12 @@ v1::SubmitRequestRequest Valid(const std::string& request_id) {
   r->set_nature(v1::NATURE_COMPLAINT);
   r->set_title("噪音扰民");
   r->set_text("楼下餐馆每天凌晨两点还在营业，排风机噪音很大。");
-  r->mutable_location()->set_district_code("110105");
+  r->mutable_location()->set_district_code("410202");
+  r->mutable_location()->set_address("开封市龙亭区中山路北段12号");
+  auto* citizen = r->mutable_requester()->mutable_citizen();
+  citizen->set_name("张三");
+  citizen->set_phone("+86 138 0013 8000");
+  citizen->set_id_number("11010519491231002X");
   return req;
 }
 
@@ -128,6 +154,9 @@ TEST_CASE("submit, retry, get, and the event reaches a consumer exactly once") {
     REQUIRE(s.received.size() == 1);
     const auto& [event, submitted] = s.received[0];
     CHECK(submitted.request().id() == first.request().id());
+    // Events leave the service without personal data.
+    CHECK(submitted.request().location().address().empty());
+    CHECK(submitted.SerializeAsString().find("13800138000") == std::string::npos);
     CHECK(event.request_id() == "req-1");
     CHECK(event.trace_id() == "4bf92f3577b34da6a3ce929d0e0e4736");
     CHECK(event.aggregate_id() == first.request().id());
@@ -188,12 +217,153 @@ TEST_CASE("bad input is INVALID_ARGUMENT naming each field, and nothing is store
   std::set<std::string> fields;
   for (const auto& v : FieldViolationsOf(FromGrpcStatus(st))) fields.insert(v.field);
   CHECK(fields == std::set<std::string>{"request.channel", "request.nature", "request.title",
-                                        "request.location.district_code"});
+                                        "request.location.district_code", "request.requester"});
   v1::SubmitRequestRequest empty;
   empty.set_request_id("bad-2");
   CHECK(s.Submit(empty, &resp).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(s.Count("intake_requests") == 0);
   CHECK(s.Count("jiban_events") == 0);
+}
+
+TEST_CASE("every RPC over gRPC: roles see what they may, personal data is sealed, events flow") {
+  auto dialect = GENERATE(from_range(testing::Drivers()));
+  INFO("driver " << testing::DialectName(dialect));
+  Suite s(dialect);
+  s.StartConsumer();
+  using Stub = v1::IntakeService::Stub;
+
+  // Submit: the caller without a role sees masked personal data.
+  v1::SubmitRequestResponse sub;
+  REQUIRE(s.Rpc(&Stub::SubmitRequest, Valid("all-1"), &sub).ok());
+  const v1::Request& masked = sub.request();
+  CHECK(masked.requester().citizen().phone() == "138****8000");
+  CHECK(masked.requester().citizen().name() == "张*");
+  CHECK(masked.requester().citizen().id_number() == "110***********002X");
+  CHECK(masked.location().address() == "开封市龙亭区***");
+  const std::string id = masked.id();
+
+  // Get: a window clerk sees it whole; a confidential request only a commission officer does.
+  v1::GetRequestRequest get;
+  get.set_id(id);
+  v1::GetRequestResponse got;
+  REQUIRE(s.Rpc(&Stub::GetRequest, get, &got, "window_clerk").ok());
+  CHECK(got.request().requester().citizen().phone() == "13800138000");
+  CHECK(got.request().location().address() == "开封市龙亭区中山路北段12号");
+  auto conf = Valid("all-2");
+  conf.mutable_request()->set_confidential(true);
+  conf.mutable_request()->set_title("举报某单位工作人员吃拿卡要");
+  conf.mutable_request()->set_text("在办理营业执照时被要求请客吃饭。");
+  conf.mutable_request()->set_nature(v1::NATURE_REPORT);
+  conf.mutable_request()->mutable_location()->set_district_code("410203");
+  v1::SubmitRequestResponse conf_resp;
+  REQUIRE(s.Rpc(&Stub::SubmitRequest, conf, &conf_resp).ok());
+  get.set_id(conf_resp.request().id());
+  REQUIRE(s.Rpc(&Stub::GetRequest, get, &got, "window_clerk").ok());
+  CHECK(got.request().requester().citizen().phone() == "138****8000");
+  REQUIRE(s.Rpc(&Stub::GetRequest, get, &got, "commission_officer").ok());
+  CHECK(got.request().requester().citizen().phone() == "13800138000");
+
+  // Sealed at rest: no column of any row holds the phone, name, ID number or address in clear.
+  auto rows = s.app->database().Query("SELECT * FROM intake_requests");
+  REQUIRE(rows.ok());
+  for (const auto& row : *rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      const std::string v = row.Text(i);
+      CHECK(v.find("13800138000") == std::string::npos);
+      CHECK(v.find("张三") == std::string::npos);
+      CHECK(v.find("11010519491231002X") == std::string::npos);
+      CHECK(v.find("中山路") == std::string::npos);
+    }
+  }
+
+  // List: filters, the blind index for repeat callers, and permission for it.
+  v1::ListRequestsRequest list;
+  list.set_requester_phone("138-0013-8000");
+  v1::ListRequestsResponse listed;
+  CHECK(s.Rpc(&Stub::ListRequests, list, &listed).error_code() ==
+        grpc::StatusCode::PERMISSION_DENIED);
+  REQUIRE(s.Rpc(&Stub::ListRequests, list, &listed, "window_clerk").ok());
+  CHECK(listed.requests_size() == 2);
+  list.Clear();
+  list.set_nature(v1::NATURE_REPORT);
+  REQUIRE(s.Rpc(&Stub::ListRequests, list, &listed).ok());
+  REQUIRE(listed.requests_size() == 1);
+  CHECK(listed.requests(0).id() == conf_resp.request().id());
+  list.Clear();
+  list.set_district_code("410202");
+  list.set_page_size(1);
+  REQUIRE(s.Rpc(&Stub::ListRequests, list, &listed).ok());
+  CHECK(listed.requests_size() == 1);
+  CHECK(listed.next_page_token().empty());
+
+  // Supplement (retried with the same request id: once), track, withdraw.
+  v1::SupplementRequestRequest supp;
+  supp.set_request_id("supp-1");
+  supp.set_id(id);
+  supp.mutable_supplement()->set_text("补充：晚上8点以后完全不亮。");
+  v1::SupplementRequestResponse supp_resp;
+  REQUIRE(s.Rpc(&Stub::SupplementRequest, supp, &supp_resp).ok());
+  REQUIRE(s.Rpc(&Stub::SupplementRequest, supp, &supp_resp).ok());
+  CHECK(supp_resp.request().supplements_size() == 1);
+  CHECK(s.Count("intake_supplements") == 1);
+  v1::WithdrawRequestRequest withdraw;
+  withdraw.set_id(id);
+  v1::WithdrawRequestResponse withdrawn;
+  REQUIRE(s.Rpc(&Stub::WithdrawRequest, withdraw, &withdrawn).ok());
+  CHECK(withdrawn.request().status() == v1::REQUEST_STATUS_WITHDRAWN);
+  v1::TrackRequestRequest track;
+  track.set_tracking_number(masked.tracking_number());
+  v1::TrackRequestResponse tracked;
+  REQUIRE(s.Rpc(&Stub::TrackRequest, track, &tracked).ok());
+  CHECK(tracked.status() == v1::REQUEST_STATUS_WITHDRAWN);
+  REQUIRE(tracked.timeline_size() == 3);
+  CHECK(tracked.timeline(1).description() == "supplemented");
+
+  // A consultation answered on the spot, evaluated as dissatisfied.
+  auto consult = Valid("all-3");
+  consult.mutable_request()->set_nature(v1::NATURE_CONSULTATION);
+  consult.mutable_request()->set_title("怎么办理营业执照");
+  consult.mutable_request()->set_text("想开一家小吃店，营业执照在哪里办？");
+  consult.mutable_request()->set_answer("市民之家一楼3号窗口，带身份证原件。");
+  v1::SubmitRequestResponse consulted;
+  REQUIRE(s.Rpc(&Stub::SubmitRequest, consult, &consulted).ok());
+  CHECK(consulted.request().status() == v1::REQUEST_STATUS_ANSWERED);
+  v1::EvaluateRequestRequest eval;
+  eval.set_id(consulted.request().id());
+  eval.mutable_evaluation()->set_satisfaction(v1::SATISFACTION_VERY_DISSATISFIED);
+  eval.mutable_evaluation()->set_resolution(v1::RESOLUTION_NOT_RESOLVED);
+  v1::EvaluateRequestResponse evaluated;
+  REQUIRE(s.Rpc(&Stub::EvaluateRequest, eval, &evaluated).ok());
+  CHECK(evaluated.request().evaluation().dissatisfied());
+  grpc::Status twice = s.Rpc(&Stub::EvaluateRequest, eval, &evaluated);
+  CHECK(twice.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(ReasonOf(FromGrpcStatus(twice)) == "ALREADY_EVALUATED");
+
+  // Merge two open requests, then separate them again.
+  auto other = Valid("all-4");
+  other.mutable_request()->set_title("供暖不热");
+  other.mutable_request()->set_text("家里暖气温度只有15度。");
+  other.mutable_request()->mutable_location()->set_district_code("410204");
+  v1::SubmitRequestResponse other_resp;
+  REQUIRE(s.Rpc(&Stub::SubmitRequest, other, &other_resp).ok());
+  v1::MergeRequestsRequest merge;
+  merge.set_master_id(conf_resp.request().id());
+  merge.add_member_ids(other_resp.request().id());
+  v1::MergeRequestsResponse merged;
+  REQUIRE(s.Rpc(&Stub::MergeRequests, merge, &merged).ok());
+  CHECK(merged.members(0).master_id() == conf_resp.request().id());
+  v1::UnmergeRequestRequest unmerge;
+  unmerge.set_id(other_resp.request().id());
+  v1::UnmergeRequestResponse unmerged;
+  REQUIRE(s.Rpc(&Stub::UnmergeRequest, unmerge, &unmerged).ok());
+  CHECK(unmerged.request().master_id().empty());
+
+  // Every change reached the consumer, once, in order.
+  REQUIRE(s.WaitReceived(9));
+  CHECK(s.ReceivedTypes() ==
+        std::vector<std::string>{"RequestSubmitted", "RequestSubmitted", "RequestSupplemented",
+                                 "RequestWithdrawn", "RequestSubmitted", "RequestEvaluated",
+                                 "RequestSubmitted", "RequestsMerged", "RequestsMerged"});
 }
 
 }  // namespace

@@ -28,10 +28,14 @@ set -e
 [ "$code" = 2 ] || fail "bad configuration exited $code, want 2"
 grep -q JIBAN_DB_DSN "$work/cfg.out" || fail "config error does not name JIBAN_DB_DSN"
 grep -q JIBAN_GRPC_ADDR "$work/cfg.out" || fail "config error does not name JIBAN_GRPC_ADDR"
+grep -q JIBAN_FIELD_KEYS "$work/cfg.out" || fail "config error does not name JIBAN_FIELD_KEYS"
 
 # 2. Start on SQLite with ports from the kernel; read them from the "started" log line.
+# A throwaway key spec for the sealed personal data, given the way Kubernetes mounts secrets.
+node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
+  process.stdout.write(`active=k1;k1=${k()};index=${k()}`)' >"$work/field-keys"
 JIBAN_DB_DSN="sqlite:$work/intake.db" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR=127.0.0.1:0 \
-  JIBAN_DRAIN_SECONDS=5 "$bin" >"$work/log" 2>"$work/err" &
+  JIBAN_FIELD_KEYS_FILE="$work/field-keys" JIBAN_DRAIN_SECONDS=5 "$bin" >"$work/log" 2>"$work/err" &
 pid=$!
 for _ in $(seq 1 300); do
   grep -q '"msg":"started"' "$work/log" 2>/dev/null && break
@@ -57,11 +61,13 @@ grep -q '"SERVING"' <<<"$health" || fail "service health: $health"
 # 4. A request, its retry, and a bad one.
 body='{"requestId":"smoke-1","request":{"channel":"CHANNEL_WEB","nature":"NATURE_SUGGESTION",
        "title":"建议增设公交站","text":"希望在幸福路口增设一个公交站。",
-       "location":{"districtCode":"110105"}}}'
+       "location":{"districtCode":"410202","address":"开封市龙亭区幸福路8号"},
+       "requester":{"citizen":{"name":"张三","phone":"+86 138 0013 8000"}}}}'
 first=$(bufcurl -d "$body" -H 'x-request-id: smoke-1' "$url/jiban.intake.v1.IntakeService/SubmitRequest")
 tracking=$(grep -o '"trackingNumber": *"JB[0-9]*"' <<<"$first") || fail "no tracking number: $first"
 again=$(bufcurl -d "$body" "$url/jiban.intake.v1.IntakeService/SubmitRequest")
 grep -qF "$tracking" <<<"$again" || fail "retry changed the answer: $again"
+grep -q '138\*\*\*\*8000' <<<"$first" || fail "phone not masked for a caller without a role: $first"
 set +e
 bad=$(bufcurl -d '{"requestId":"smoke-2","request":{"channel":"CHANNEL_WEB"}}' \
       "$url/jiban.intake.v1.IntakeService/SubmitRequest" 2>&1)
@@ -92,5 +98,8 @@ pid=""
 [ "$code" = 0 ] || fail "exit code after SIGTERM: $code"
 grep -q '"msg":"stopped"' "$work/log" || fail "no stopped line"
 # No personal data or request text in the logs.
-if grep -q '幸福路' "$work/log"; then fail "request text leaked into logs"; fi
+for secret in 幸福路 13800138000 张三; do
+  if grep -q "$secret" "$work/log" "$work/err"; then fail "request content or personal data in logs"; fi
+done
+if grep -aq 13800138000 "$work/intake.db"*; then fail "phone number stored in clear"; fi
 echo "smoke: intake OK ($tracking)"

@@ -1,5 +1,6 @@
--- Requests as received. `client_request_id` is the caller's idempotency key; `fingerprint` the
--- SHA-256 of what they sent, so a reused key with a different body can be refused.
+-- Requests as received. Personal data is sealed (AES-256-GCM, *_sealed) with keyed blind indexes
+-- (*_index) for lookups; `fingerprint` is a keyed hash of the submitted body, so a reused request
+-- id with a different body can be refused without keeping the body twice.
 CREATE TABLE intake_requests (
   pk BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
   id CHAR(26) NOT NULL,
@@ -8,15 +9,41 @@ CREATE TABLE intake_requests (
   fingerprint CHAR(64) NOT NULL,
   channel SMALLINT NOT NULL,
   nature SMALLINT NOT NULL,
+  status SMALLINT NOT NULL,
   title VARCHAR(400) NOT NULL,
   body TEXT NOT NULL,
-  district_code VARCHAR(12) NOT NULL,
+  district_code CHAR(6) NOT NULL,
   town_code VARCHAR(12) NOT NULL,
+  address_sealed VARBINARY(1024) NULL,
+  address_index CHAR(64) NULL,
   latitude DOUBLE NULL,
   longitude DOUBLE NULL,
-  status SMALLINT NOT NULL,
+  requester_kind SMALLINT NOT NULL,
+  name_sealed VARBINARY(512) NULL,
+  phone_sealed VARBINARY(256) NULL,
+  phone_index CHAR(64) NULL,
+  id_number_sealed VARBINARY(256) NULL,
+  id_number_index CHAR(64) NULL,
+  enterprise_name VARCHAR(400) NULL,
+  credit_code CHAR(18) NULL,
+  confidential SMALLINT NOT NULL,
+  attachments TEXT NOT NULL,
+  answer TEXT NULL,
+  guide_entry_id VARCHAR(64) NULL,
+  helper_post_id VARCHAR(64) NULL,
+  help_actions TEXT NULL,
+  master_id CHAR(26) NULL,
+  satisfaction SMALLINT NULL,
+  resolution SMALLINT NULL,
+  evaluation_comment TEXT NULL,
+  evaluated_at_ms BIGINT NULL,
   created_at_ms BIGINT NOT NULL,
+  updated_at_ms BIGINT NOT NULL,
   UNIQUE KEY uq_intake_requests_id (id),
   UNIQUE KEY uq_intake_requests_tracking (tracking_number),
-  UNIQUE KEY uq_intake_requests_client_request_id (client_request_id)
+  UNIQUE KEY uq_intake_requests_client_request_id (client_request_id),
+  KEY ix_intake_requests_created (created_at_ms, id),
+  KEY ix_intake_requests_district (district_code, created_at_ms),
+  KEY ix_intake_requests_phone (phone_index),
+  KEY ix_intake_requests_master (master_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
