@@ -5,6 +5,7 @@
 //   jiban-bench --target=127.0.0.1:8081 --rpc=intake.submit --concurrency=64 --seconds=10
 //   rpcs: echo (the baseline server), intake.submit
 #include <algorithm>
+#include <fstream>
 #include <atomic>
 #include <iostream>
 #include <map>
@@ -15,6 +16,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -25,6 +28,7 @@ namespace {
 
 struct Args {
   std::string target = "127.0.0.1:8081";
+  std::string texts;  // optional TSV of real messages (title in column 3, text in column 5)
   std::string rpc = "echo";
   std::string label;
   int concurrency = 64;
@@ -43,6 +47,7 @@ bool Parse(int argc, char** argv, Args* a) {
     if (key == "target") a->target = value;
     else if (key == "rpc") a->rpc = value;
     else if (key == "label") a->label = value;
+    else if (key == "texts") a->texts = value;
     else if (key == "concurrency") ok = absl::SimpleAtoi(value, &a->concurrency) && a->concurrency > 0;
     else if (key == "channels") ok = absl::SimpleAtoi(value, &a->channels) && a->channels > 0;
     else if (key == "seconds") ok = absl::SimpleAtod(value, &a->seconds) && a->seconds > 0;
@@ -53,8 +58,31 @@ bool Parse(int argc, char** argv, Args* a) {
   return a->rpc == "echo" || a->rpc == "intake.submit";
 }
 
+struct Message {
+  std::string title, text;
+};
+
+std::vector<Message> LoadTexts(const std::string& path) {
+  std::vector<Message> out;
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<std::string> f = absl::StrSplit(line, '\t');
+    if (f.size() >= 5 && !f[2].empty() && !f[4].empty() && f[2].size() <= 250 &&
+        f[4].size() <= 12000) {
+      out.push_back({f[2], f[4]});
+    }
+  }
+  return out;
+}
+
+constexpr const char* kDistricts[] = {"410202", "410203", "410204", "410205", "410212",
+                                      "410221", "410222", "410223", "410225"};
+
 // One call of the chosen RPC; `n` makes each request distinct (a new request id per call).
-grpc::Status CallOnce(const Args& args, grpc::Channel* channel, uint64_t n, int slot) {
+grpc::Status CallOnce(const Args& args, const std::vector<Message>& texts,
+                      grpc::Channel* channel, uint64_t n, int slot) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (args.rpc == "echo") {
@@ -70,11 +98,19 @@ grpc::Status CallOnce(const Args& args, grpc::Channel* channel, uint64_t n, int 
   auto* r = req.mutable_request();
   r->set_channel(jiban::intake::v1::CHANNEL_HOTLINE);
   r->set_nature(jiban::intake::v1::NATURE_COMPLAINT);
-  // Distinct places, so the duplicate detector does not link every request to the first.
-  r->set_title("小区门口路灯不亮");
-  r->set_text(absl::StrCat("中山路北段", slot, "号院", n, "号楼门口的路灯已经坏了一周，晚上出行很不方便。"));
-  r->mutable_location()->set_district_code("410202");
-  r->mutable_location()->set_address(absl::StrCat("开封市龙亭区中山路北段", slot, "号院", n, "号楼"));
+  // Real messages when given (varied texts and districts), else one template: the worst case for
+  // the duplicate detector, where every request resembles every other.
+  if (!texts.empty()) {
+    const Message& m = texts[(n * 7919 + static_cast<uint64_t>(slot) * 104729) % texts.size()];
+    r->set_title(m.title);
+    r->set_text(m.text);
+    r->mutable_location()->set_district_code(kDistricts[(n + slot) % 9]);
+  } else {
+    r->set_title("小区门口路灯不亮");
+    r->set_text(absl::StrCat("中山路北段", slot, "号院", n, "号楼门口的路灯坏了一周。"));
+    r->mutable_location()->set_district_code("410202");
+  }
+  r->mutable_location()->set_address(absl::StrCat("开封市中山路北段", slot, "号院", n, "号楼"));
   auto* citizen = r->mutable_requester()->mutable_citizen();
   citizen->set_name("张三");
   citizen->set_phone(absl::StrCat("1380013", 1000 + slot % 9000));
@@ -91,9 +127,11 @@ int main(int argc, char** argv) {
   Args args;
   if (!Parse(argc, argv, &args)) {
     std::cerr << "usage: jiban-bench --target=HOST:PORT --rpc=echo|intake.submit "
-                 "[--concurrency=64] [--channels=4] [--seconds=10] [--warmup=2] [--label=X]\n";
+                 "[--concurrency=64] [--channels=4] [--seconds=10] [--warmup=2] [--label=X] "
+                 "[--texts=attachment3_msgs_votes.tsv]\n";
     return 2;
   }
+  const std::vector<Message> texts = args.texts.empty() ? std::vector<Message>() : LoadTexts(args.texts);
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < args.channels; ++i) {
     grpc::ChannelArguments ch;
@@ -104,7 +142,8 @@ int main(int argc, char** argv) {
   std::atomic<bool> measuring{false}, stop{false};
   std::vector<std::vector<double>> latencies(args.concurrency);
   std::vector<uint64_t> errors(args.concurrency, 0);
-  std::map<int, uint64_t> error_codes;
+  absl::Mutex error_mu;
+  std::map<std::string, uint64_t> error_samples;  // "code: message" → count
   std::vector<std::thread> threads;
   for (int slot = 0; slot < args.concurrency; ++slot) {
     threads.emplace_back([&, slot] {
@@ -112,13 +151,15 @@ int main(int argc, char** argv) {
       uint64_t n = 0;
       while (!stop.load(std::memory_order_relaxed)) {
         const absl::Time t0 = absl::Now();
-        grpc::Status s = CallOnce(args, channel, n++, slot);
+        grpc::Status s = CallOnce(args, texts, channel, n++, slot);
         const double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
         if (!measuring.load(std::memory_order_relaxed)) continue;
         if (s.ok()) {
           latencies[slot].push_back(seconds);
         } else {
           ++errors[slot];
+          absl::MutexLock lock(&error_mu);
+          ++error_samples[absl::StrCat(s.error_code(), ": ", s.error_message())];
         }
       }
     });
@@ -151,5 +192,8 @@ int main(int argc, char** argv) {
                    elapsed, all.size(), error_total, static_cast<double>(all.size()) / elapsed,
                    pct(0.5) * 1000, pct(0.99) * 1000, pct(0.999) * 1000)
             << std::endl;
+  for (const auto& [what, count] : error_samples) {
+    std::cerr << "jiban-bench: " << count << " × " << what << "\n";
+  }
   return error_total == 0 ? 0 : 1;
 }

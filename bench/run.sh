@@ -44,29 +44,47 @@ start() {  # log file, command... → sets started_port and started_pid
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
+# Real citizen messages as request texts when ../shared/data is beside the repository.
+texts="$root/../shared/data/taidi2020c_msgs/attachment3_msgs_votes.tsv"
+[ -f "$texts" ] || { echo "bench: $texts not found; using one template text" >&2; texts=""; }
+keys=$(node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
+  process.stdout.write(`active=k1;k1=${k()};index=${k()}`)')
 results=()
-JIBAN_DB_DSN="mysql://root@127.0.0.1:$port/bench_baseline" JIBAN_GRPC_ADDR=127.0.0.1:0 \
-  start "$work/baseline.log" "$bin/bench/jiban-bench-baseline"
-results+=("$("$bin/bench/jiban-bench" --target=127.0.0.1:"$started_port" --rpc=echo \
-  --concurrency="$concurrency" --seconds="$seconds" --label=baseline)")
-
-kill -TERM "$started_pid"  # one server at a time: they share two cores
-JIBAN_DB_DSN="mysql://root@127.0.0.1:$port/bench_intake" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_DB_POOL_SIZE=64 \
-  JIBAN_METRICS_ADDR=127.0.0.1:0 start "$work/intake.log" "$bin/services/intake/jiban-intake"
-intake_pid=$started_pid
-idle_rss=$(rss_kb "$intake_pid")
-results+=("$("$bin/bench/jiban-bench" --target=127.0.0.1:"$started_port" --rpc=intake.submit \
-  --concurrency="$concurrency" --seconds="$seconds" --label=intake.SubmitRequest)")
-peak_rss=$(hwm_kb "$intake_pid")
+memory=()
+for dialect in mysql sqlite; do
+  if [ "$dialect" = mysql ]; then
+    base_dsn="mysql://root@127.0.0.1:$port/bench_baseline"
+    intake_dsn="mysql://root@127.0.0.1:$port/bench_intake"
+  else
+    base_dsn="sqlite:$work/baseline.db"
+    intake_dsn="sqlite:$work/intake.db"
+  fi
+  JIBAN_DB_DSN="$base_dsn" JIBAN_GRPC_ADDR=127.0.0.1:0 \
+    start "$work/baseline-$dialect.log" "$bin/bench/jiban-bench-baseline"
+  results+=("$("$bin/bench/jiban-bench" --target=127.0.0.1:"$started_port" --rpc=echo \
+    --concurrency="$concurrency" --seconds="$seconds" --label="baseline ($dialect)" || true)")
+  kill -TERM "$started_pid"; wait "$started_pid" || true  # one server at a time: 2 cores
+  JIBAN_DB_DSN="$intake_dsn" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_DB_POOL_SIZE=64 \
+    JIBAN_METRICS_ADDR=127.0.0.1:0 JIBAN_FIELD_KEYS="$keys" \
+    start "$work/intake-$dialect.log" "$bin/services/intake/jiban-intake"
+  idle_rss=$(rss_kb "$started_pid")
+  results+=("$("$bin/bench/jiban-bench" --target=127.0.0.1:"$started_port" --rpc=intake.submit \
+    --concurrency="$concurrency" --seconds="$seconds" --texts="$texts" \
+    --label="intake.SubmitRequest ($dialect)" || true)")
+  peak_rss=$(hwm_kb "$started_pid")
+  kill -TERM "$started_pid"; wait "$started_pid" || true
+  memory+=("intake ($dialect): $((idle_rss / 1024)) MiB idle, $((peak_rss / 1024)) MiB peak")
+done
 
 node -e '
-const rows = process.argv.slice(1, -2).map(JSON.parse);
-const [idle, peak] = process.argv.slice(-2).map(Number);
-const base = rows[0];
-console.log("| what | req/s | × baseline | p50 ms | p99 ms | p99.9 ms | errors |");
-console.log("|---|---:|---:|---:|---:|---:|---:|");
-for (const r of rows) {
-  console.log(`| ${r.label} | ${r.rps} | ${(r.rps / base.rps).toFixed(2)} | ${r.p50_ms} | ${r.p99_ms} | ${r.p999_ms} | ${r.errors} |`);
+const rows = process.argv.slice(1).map(JSON.parse);
+console.log("| what | req/s | × baseline | p50 ms | p99 ms | p99 × baseline | p99.9 ms | errors |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+for (let i = 0; i < rows.length; i += 2) {
+  const base = rows[i];
+  for (const r of [rows[i], rows[i + 1]]) {
+    console.log(`| ${r.label} | ${r.rps} | ${(r.rps / base.rps).toFixed(2)} | ${r.p50_ms} | ${r.p99_ms} | ${(r.p99_ms / base.p99_ms).toFixed(2)} | ${r.p999_ms} | ${r.errors} |`);
+  }
 }
-console.log(`\nintake resident memory: ${(idle / 1024).toFixed(1)} MiB idle, ${(peak / 1024).toFixed(1)} MiB peak under load`);
-' "${results[@]}" "$idle_rss" "$peak_rss"
+' "${results[@]}"
+printf '\n%s\n' "${memory[@]}"

@@ -1,5 +1,6 @@
 #include "libs/clock/clock.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace jiban {
@@ -94,6 +95,17 @@ std::string IdGenerator::Next() {
       bits = (lo >> shift) | (word_hi << (64 - shift));
     }
     out[25 - j] = kCrockford[bits & 31];
+  }
+  return out;
+}
+
+std::string UlidLowerBound(absl::Time t) {
+  const int64_t ms = std::max<int64_t>(0, absl::ToUnixMillis(t));
+  std::string out(26, '0');
+  uint64_t v = static_cast<uint64_t>(ms);
+  for (int i = 9; i >= 0; --i) {  // 48 bits of time in the first 10 characters (50 bits)
+    out[i] = kCrockford[v & 31];
+    v >>= 5;
   }
   return out;
 }

@@ -66,6 +66,10 @@ class IdGenerator {
 // Milliseconds since the Unix epoch encoded in a ULID, or -1 when `id` is not one.
 int64_t UlidMillis(const std::string& id);
 
+// The smallest ULID of millisecond `t`: every id made at or after `t` compares >= it, every id
+// made before compares <, so time ranges become id ranges.
+std::string UlidLowerBound(absl::Time t);
+
 }  // namespace jiban
 
 #endif  // JIBAN_LIBS_CLOCK_CLOCK_H_

@@ -60,6 +60,10 @@ TEST_CASE("ids are unique, strictly increasing and carry their time") {
     REQUIRE(next > prev);
     prev = next;
   }
+  const std::string bound = UlidLowerBound(clock.Now());
+  CHECK(ids.Next() >= bound);
+  CHECK(prev < UlidLowerBound(clock.Now() + absl::Milliseconds(1)));
+  CHECK(UlidMillis(bound) == absl::ToUnixMillis(clock.Now()));
   clock.Advance(-absl::Seconds(5));  // a clock stepping back never breaks the order
   CHECK(ids.Next() > prev);
   CHECK(UlidMillis("not-an-id") == -1);

@@ -121,6 +121,12 @@ Lease::~Lease() {
 
 Transaction::~Transaction() {
   if (!done_ && lease_) (void)lease_->Rollback();
+  Finish();
+}
+
+void Transaction::Finish() {
+  done_ = true;
+  if (write_lock_ != nullptr) std::exchange(write_lock_, nullptr)->Unlock();
 }
 
 absl::StatusOr<int64_t> Transaction::Execute(absl::string_view sql, const Params& params) {
@@ -145,11 +151,9 @@ absl::string_view Transaction::ForUpdate() const {
 absl::Status Transaction::Commit() {
   if (done_) return absl::FailedPreconditionError("transaction already finished");
   absl::Status s = lease_->Commit();
-  done_ = true;
-  if (!s.ok()) {
-    (void)lease_->Rollback();
-    return s;
-  }
+  if (!s.ok()) (void)lease_->Rollback();
+  Finish();
+  if (!s.ok()) return s;
   for (auto& fn : on_commit_) fn();
   return absl::OkStatus();
 }
@@ -219,12 +223,22 @@ void Database::Release(std::unique_ptr<Connection> conn) {
 
 absl::StatusOr<Transaction> Database::Begin(Isolation isolation) {
   JIBAN_ASSIGN_OR_RETURN(auto lease, Acquire());
-  JIBAN_RETURN_IF_ERROR(lease->Begin(isolation));
-  return Transaction(std::move(lease));
+  absl::Mutex* lock = nullptr;
+  if (dialect_ == Dialect::kSqlite) {
+    lock = &write_lock_;
+    lock->Lock();
+  }
+  Transaction tx(std::move(lease), lock);  // unlocks on every path from here
+  JIBAN_RETURN_IF_ERROR(tx.lease_->Begin(isolation));
+  return tx;
 }
 
 absl::StatusOr<int64_t> Database::Execute(absl::string_view sql, const Params& params) {
   JIBAN_ASSIGN_OR_RETURN(auto lease, Acquire());
+  if (dialect_ == Dialect::kSqlite) {
+    absl::MutexLock lock(&write_lock_);
+    return lease->Execute(sql, params);
+  }
   return lease->Execute(sql, params);
 }
 

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include "absl/strings/string_view.h"
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -125,7 +126,11 @@ class Lease {
 // Functions registered with OnCommit run after a successful commit (e.g. waking event streams).
 class Transaction {
  public:
-  Transaction(Transaction&&) = default;
+  Transaction(Transaction&& other) noexcept
+      : lease_(std::move(other.lease_)),
+        write_lock_(std::exchange(other.write_lock_, nullptr)),
+        done_(std::exchange(other.done_, true)),
+        on_commit_(std::move(other.on_commit_)) {}
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();
 
@@ -143,8 +148,11 @@ class Transaction {
 
  private:
   friend class Database;
-  explicit Transaction(Lease lease) : lease_(std::move(lease)) {}
+  Transaction(Lease lease, absl::Mutex* write_lock)
+      : lease_(std::move(lease)), write_lock_(write_lock) {}
+  void Finish();  // releases the write lock, once
   Lease lease_;
+  absl::Mutex* write_lock_;  // SQLite: held from Begin until commit or rollback
   bool done_ = false;
   std::vector<std::function<void()>> on_commit_;
 };
@@ -193,6 +201,9 @@ class Database {
   const Dialect dialect_;
   const Factory factory_;
   const Options options_;
+  // SQLite has one writer at a time. Writers in this process queue on this mutex instead of on
+  // SQLite's busy handler, whose sleeping back-off wrecks tail latency under contention.
+  absl::Mutex write_lock_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;

@@ -191,6 +191,10 @@ void EventLog::SequencerLoop() {
       seen_commits = local_commits_;
     }
     auto numbered = SequencePending();
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&stop_), options_.min_pass_interval);
+    }
     if (!numbered.ok()) {
       // Database trouble (or a conflict with another replica's sequencer): back off, retry.
       backoff = std::min(std::max(backoff * 2, absl::Milliseconds(50)), absl::Seconds(2));

@@ -44,6 +44,9 @@ struct EventContext {
 
 struct EventLogOptions {
   absl::Duration poll_interval = absl::Milliseconds(200);  // picks up other replicas' commits
+  // After a numbering pass the sequencer waits this long before the next, so under load one pass
+  // numbers many commits instead of one transaction per commit.
+  absl::Duration min_pass_interval = absl::Milliseconds(5);
   int sequence_batch = 1000;
 };
 

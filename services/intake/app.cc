@@ -35,7 +35,11 @@ absl::StatusOr<std::unique_ptr<IntakeApp>> IntakeApp::Create(const IntakeConfig&
   JIBAN_RETURN_IF_ERROR(db::Migrate(*app->db_, Migrations(app->db_->dialect()), config.migrate));
   app->log_ = std::make_unique<events::EventLog>(*app->db_, app->clock_, *app->ids_,
                                                  server.metrics());
-  app->store_ = std::make_unique<SqlIntakeStore>(*app->db_, *app->log_, *app->sealer_);
+  app->candidates_ =
+      std::make_unique<CandidateCache>(*app->db_, app->clock_, DuplicatePolicy{}.window);
+  JIBAN_RETURN_IF_ERROR(app->candidates_->Start());
+  app->store_ = std::make_unique<SqlIntakeStore>(*app->db_, *app->log_, *app->sealer_,
+                                                 app->candidates_.get());
   app->intake_ = std::make_unique<Intake>(
       *app->store_, app->clock_, *app->ids_,
       config.districts.empty() ? Districts::Kaifeng() : Districts(config.districts));
@@ -53,6 +57,7 @@ absl::StatusOr<std::unique_ptr<IntakeApp>> IntakeApp::Create(const IntakeConfig&
 }
 
 IntakeApp::~IntakeApp() {
+  if (candidates_) candidates_->Stop();
   if (log_) log_->Stop();
 }
 

@@ -57,6 +57,7 @@ class IntakeApp {
   std::unique_ptr<crypto::Sealer> sealer_;
   std::unique_ptr<db::Database> db_;
   std::unique_ptr<events::EventLog> log_;
+  std::unique_ptr<CandidateCache> candidates_;
   std::unique_ptr<SqlIntakeStore> store_;
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<IntakeHandler> handler_;

@@ -1,11 +1,9 @@
 #include "services/intake/domain.h"
 
 #include <cmath>
-#include <unordered_set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -104,22 +102,17 @@ bool AnonymousAllowed(Nature n) {
 
 void Add(std::string& canon, const std::string& s) { absl::StrAppend(&canon, s.size(), ":", s, "|"); }
 
-// Keyset page tokens: base64 of "v1|<create unix ms>|<id>".
-std::string EncodeToken(absl::Time t, const std::string& id) {
-  return absl::WebSafeBase64Escape(absl::StrCat("v1|", absl::ToUnixMillis(t), "|", id));
+// Keyset page tokens: base64 of "v1|<last id>" (ids are time-ordered ULIDs).
+std::string EncodeToken(const std::string& id) {
+  return absl::WebSafeBase64Escape(absl::StrCat("v1|", id));
 }
 
-bool DecodeToken(const std::string& token, absl::Time* t, std::string* id) {
+bool DecodeToken(const std::string& token, std::string* id) {
   std::string raw;
   if (!absl::WebSafeBase64Unescape(token, &raw)) return false;
   std::vector<std::string> parts = absl::StrSplit(raw, '|');
-  int64_t ms = 0;
-  if (parts.size() != 3 || parts[0] != "v1" || !absl::SimpleAtoi(parts[1], &ms) ||
-      parts[2].size() != 26) {
-    return false;
-  }
-  *t = absl::FromUnixMillis(ms);
-  *id = parts[2];
+  if (parts.size() != 2 || parts[0] != "v1" || UlidMillis(parts[1]) < 0) return false;
+  *id = parts[1];
   return true;
 }
 
@@ -276,32 +269,95 @@ bool DuplicateEligible(Nature n) {
          n == Nature::kCouldNotGetDone;
 }
 
-double TextSimilarity(const std::string& a, const std::string& b) {
-  auto bigrams = [](const std::string& s) {
-    std::vector<std::string> chars;
-    for (size_t i = 0; i < s.size();) {
-      const auto c = static_cast<unsigned char>(s[i]);
-      const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
-      std::string ch = s.substr(i, len);
-      i += len;
-      // Keep letters, digits and CJK; drop ASCII punctuation/space and CJK punctuation (U+3000..U+303F, U+FF00..U+FF0F …).
-      if (len == 1 && !absl::ascii_isalnum(c)) continue;
-      if (len == 3 && ((c == 0xE3 && static_cast<unsigned char>(ch[1]) == 0x80) ||
-                       (c == 0xEF && static_cast<unsigned char>(ch[1]) == 0xBC))) {
-        continue;
-      }
-      chars.push_back(len == 1 ? std::string(1, absl::ascii_tolower(c)) : ch);
+Shingles ShinglesOf(const std::string& s) {
+  // Code points of letters, digits and CJK; ASCII punctuation and spaces and the CJK symbol and
+  // full-width punctuation blocks are skipped.
+  std::vector<uint32_t> cps;
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (size_t k = 1; k < len && i + k < s.size(); ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
     }
-    std::unordered_set<std::string> out;
-    for (size_t i = 0; i + 1 < chars.size(); ++i) out.insert(chars[i] + chars[i + 1]);
-    if (chars.size() == 1) out.insert(chars[0]);
-    return out;
-  };
-  const auto x = bigrams(a), y = bigrams(b);
+    i += len;
+    if (cp < 0x80 && !absl::ascii_isalnum(static_cast<char>(cp))) continue;
+    if ((cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFF0F) ||
+        (cp >= 0xFF1A && cp <= 0xFF20)) {
+      continue;
+    }
+    cps.push_back(cp < 0x80 ? static_cast<uint32_t>(absl::ascii_tolower(static_cast<char>(cp)))
+                            : cp);
+  }
+  Shingles out;
+  for (size_t i = 0; i + 1 < cps.size(); ++i) {
+    out.push_back((static_cast<uint64_t>(cps[i]) << 32) | cps[i + 1]);
+  }
+  if (cps.size() == 1) out.push_back(cps[0]);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+double Similarity(const Shingles& x, const Shingles& y) {
   if (x.empty() && y.empty()) return 1.0;
   size_t common = 0;
-  for (const auto& g : x) common += y.count(g);
+  for (auto i = x.begin(), j = y.begin(); i != x.end() && j != y.end();) {
+    if (*i < *j) {
+      ++i;
+    } else if (*j < *i) {
+      ++j;
+    } else {
+      ++common;
+      ++i;
+      ++j;
+    }
+  }
   return static_cast<double>(common) / static_cast<double>(x.size() + y.size() - common);
+}
+
+Signature SignatureOf(const Shingles& shingles) {
+  Signature sig(kSignatureSize, 0xFFFFFFFFu);
+  for (uint64_t x : shingles) {
+    for (int i = 0; i < kSignatureSize; ++i) {
+      // splitmix64 of the shingle under the i-th seed.
+      uint64_t z = x + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(i + 1);
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      z ^= z >> 31;
+      sig[i] = std::min(sig[i], static_cast<uint32_t>(z));
+    }
+  }
+  return sig;
+}
+
+double EstimatedSimilarity(const Signature& a, const Signature& b) {
+  if (a.size() != b.size() || a.empty()) return 0;
+  int same = 0;
+  for (size_t i = 0; i < a.size(); ++i) same += a[i] == b[i];
+  return static_cast<double>(same) / static_cast<double>(a.size());
+}
+
+std::string EncodeSignature(const Signature& s) {
+  std::string out;
+  for (uint32_t v : s) {
+    for (int b = 0; b < 4; ++b) out.push_back(static_cast<char>((v >> (8 * b)) & 0xFF));
+  }
+  return out;
+}
+
+Signature DecodeSignature(const std::string& bytes) {
+  Signature out;
+  for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
+    uint32_t v = 0;
+    for (int b = 0; b < 4; ++b) v |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + b])) << (8 * b);
+    out.push_back(v);
+  }
+  return out;
+}
+
+double TextSimilarity(const std::string& a, const std::string& b) {
+  return Similarity(ShinglesOf(a), ShinglesOf(b));
 }
 
 double DistanceMetres(double lat1, double lon1, double lat2, double lon2) {
@@ -313,22 +369,65 @@ double DistanceMetres(double lat1, double lon1, double lat2, double lon2) {
   return 2 * kEarth * std::asin(std::min(1.0, std::sqrt(h)));
 }
 
+namespace {
+
+// The similarity `c` must reach to be a duplicate of `in`, by how well their places match.
+double Needed(const DuplicateCandidate& in, const DuplicateCandidate& c,
+              const DuplicatePolicy& policy) {
+  const bool same_place =
+      (!in.town_code.empty() && in.town_code == c.town_code) ||
+      (!in.address_key.empty() && in.address_key == c.address_key) ||
+      (in.latitude && c.latitude &&
+       DistanceMetres(*in.latitude, *in.longitude, *c.latitude, *c.longitude) <=
+           policy.max_distance_m);
+  return same_place ? policy.min_similarity : policy.min_similarity_district_only;
+}
+
+}  // namespace
+
+std::optional<double> Screen(const DuplicateCandidate& in, const DuplicateCandidate& c,
+                             const DuplicatePolicy& policy) {
+  if (c.id == in.id || in.create_time - c.create_time > policy.window) return std::nullopt;
+  const double estimate = EstimatedSimilarity(in.signature, c.signature);
+  if (estimate < Needed(in, c, policy) - policy.screening_margin) return std::nullopt;
+  return estimate;
+}
+
+void ShortlistBuilder::Offer(double score, const DuplicateCandidate& c) {
+  if (best_.size() == limit_ && score <= best_.back().first) return;
+  auto pos = std::find_if(best_.begin(), best_.end(),
+                          [score](const auto& e) { return score > e.first; });
+  best_.insert(pos, {score, c});
+  if (best_.size() > limit_) best_.pop_back();
+}
+
+std::vector<DuplicateCandidate> ShortlistBuilder::Take() && {
+  std::vector<DuplicateCandidate> out;
+  for (auto& [score, c] : best_) out.push_back(std::move(c));
+  return out;
+}
+
+std::vector<DuplicateCandidate> Shortlist(const DuplicateCandidate& in,
+                                          const std::vector<DuplicateCandidate>& open,
+                                          const DuplicatePolicy& policy, size_t limit) {
+  ShortlistBuilder best(limit);
+  for (const auto& c : open) {
+    if (auto score = Screen(in, c, policy)) best.Offer(*score, c);
+  }
+  return std::move(best).Take();
+}
+
 std::optional<std::string> FindMaster(const DuplicateCandidate& in,
                                       const std::vector<DuplicateCandidate>& open,
                                       const DuplicatePolicy& policy) {
-  const std::string in_text = in.title + in.text;
+  const Shingles in_shingles = ShinglesOf(in.title + in.text);
   double best = 0;
   const DuplicateCandidate* match = nullptr;
   for (const auto& c : open) {
     if (c.id == in.id || in.create_time - c.create_time > policy.window) continue;
-    const bool same_place =
-        (!in.town_code.empty() && in.town_code == c.town_code) ||
-        (!in.address_key.empty() && in.address_key == c.address_key) ||
-        (in.latitude && c.latitude &&
-         DistanceMetres(*in.latitude, *in.longitude, *c.latitude, *c.longitude) <=
-             policy.max_distance_m);
-    const double needed = same_place ? policy.min_similarity : policy.min_similarity_district_only;
-    const double sim = TextSimilarity(in_text, c.title + c.text);
+    const double needed = Needed(in, c, policy);
+    const double sim = Similarity(
+        in_shingles, c.shingles.empty() ? ShinglesOf(c.title + c.text) : c.shingles);
     if (sim >= needed && sim > best) {
       best = sim;
       match = &c;
@@ -363,8 +462,7 @@ absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Requ
   r.status = (r.nature == Nature::kConsultation && !r.answer.empty()) ? Status::kAnswered
                                                                       : Status::kReceived;
   if (r.status == Status::kReceived && DuplicateEligible(r.nature)) {
-    JIBAN_ASSIGN_OR_RETURN(auto open, store_.DuplicateCandidates(r.location.district_code,
-                                                                 now - duplicates_.window, 200));
+    const Shingles shingles = ShinglesOf(r.title + r.text);
     DuplicateCandidate in{.id = r.id,
                           .town_code = r.location.town_code,
                           .address_key = store_.AddressKey(r.location.address),
@@ -372,8 +470,16 @@ absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Requ
                           .longitude = r.location.longitude,
                           .title = r.title,
                           .text = r.text,
-                          .create_time = now};
-    if (auto master = FindMaster(in, open, duplicates_)) r.master_id = *master;
+                          .create_time = now,
+                          .shingles = shingles,
+                          .signature = SignatureOf(shingles)};
+    // Screen by signature, then compare the few survivors' full texts.
+    JIBAN_ASSIGN_OR_RETURN(auto shortlist, store_.DuplicateShortlist(
+                                               r.location.district_code, in, duplicates_));
+    if (!shortlist.empty()) {
+      JIBAN_RETURN_IF_ERROR(store_.FillTexts(shortlist));
+      if (auto master = FindMaster(in, shortlist, duplicates_)) r.master_id = *master;
+    }
   }
   // Insert first: the unique key on request_id catches a retry (or a racing duplicate) without an
   // extra read on the common path.
@@ -404,13 +510,8 @@ absl::StatusOr<Intake::Page> Intake::List(const ListFilter& f, int page_size,
   if (page_size < 0 || page_size > 100) v.Add("page_size", "between 0 and 100");
   ListQuery q;
   q.limit = page_size == 0 ? 20 : page_size;
-  if (!token.empty()) {
-    absl::Time t;
-    if (!DecodeToken(token, &t, &q.before_id)) {
-      v.Add("page_token", "not a token this service issued");
-    } else {
-      q.before_time = t;
-    }
+  if (!token.empty() && !DecodeToken(token, &q.before_id)) {
+    v.Add("page_token", "not a token this service issued");
   }
   q.status = f.status;
   q.nature = f.nature;
@@ -446,7 +547,7 @@ absl::StatusOr<Intake::Page> Intake::List(const ListFilter& f, int page_size,
   const size_t want = static_cast<size_t>(q.limit - 1);
   if (rows.size() > want) {
     rows.resize(want);
-    page.next_page_token = EncodeToken(rows.back().create_time, rows.back().id);
+    page.next_page_token = EncodeToken(rows.back().id);
   }
   page.requests = std::move(rows);
   return page;

@@ -159,7 +159,20 @@ struct DuplicatePolicy {
   double min_similarity = 0.5;       // with a matching place
   double min_similarity_district_only = 0.8;
   double max_distance_m = 150;
+  double screening_margin = 0.3;  // how far below the threshold an estimate may be and still count
 };
+
+// Sorted, distinct character bigrams of a text.
+using Shingles = std::vector<uint64_t>;
+// A MinHash of the shingles: kSignatureSize minimums under independent hash functions. The share
+// of equal positions estimates the Jaccard similarity (standard error about 0.12 at 0.5), so open
+// requests can be screened by a 64-byte value instead of their text.
+inline constexpr int kSignatureSize = 16;
+using Signature = std::vector<uint32_t>;
+Signature SignatureOf(const Shingles& shingles);
+double EstimatedSimilarity(const Signature& a, const Signature& b);
+std::string EncodeSignature(const Signature& s);  // 64 bytes, little-endian
+Signature DecodeSignature(const std::string& bytes);
 
 struct DuplicateCandidate {
   std::string id;
@@ -169,6 +182,8 @@ struct DuplicateCandidate {
   std::optional<double> latitude, longitude;
   std::string title, text;
   absl::Time create_time;
+  Shingles shingles;    // of title + text; computed by FindMaster when empty
+  Signature signature;  // SignatureOf(shingles), as stored
 };
 
 // Natures that can be duplicates of one another (not consultations, help, projects or praise).
@@ -176,11 +191,38 @@ bool DuplicateEligible(Nature nature);
 
 // Jaccard similarity of the character bigrams of two texts (punctuation and spaces ignored).
 double TextSimilarity(const std::string& a, const std::string& b);
+// The same, in two steps, for comparing one text with many.
+Shingles ShinglesOf(const std::string& text);
+double Similarity(const Shingles& a, const Shingles& b);
 
 // Distance in metres between two WGS-84 points (haversine).
 double DistanceMetres(double lat1, double lon1, double lat2, double lon2);
 
+// Screening: the estimated similarity of `c` to `incoming` (whose signature is set) when `c` is
+// in the window and close enough to the similarity its place requires to be worth comparing in
+// full; nullopt otherwise.
+std::optional<double> Screen(const DuplicateCandidate& incoming, const DuplicateCandidate& c,
+                             const DuplicatePolicy& policy);
+
+// Keeps the best `limit` screened candidates, best first.
+class ShortlistBuilder {
+ public:
+  explicit ShortlistBuilder(size_t limit = 3) : limit_(limit) {}
+  void Offer(double score, const DuplicateCandidate& c);
+  std::vector<DuplicateCandidate> Take() &&;
+
+ private:
+  size_t limit_;
+  std::vector<std::pair<double, DuplicateCandidate>> best_;
+};
+
+// Screens `open` for `incoming` (whose signature is set).
+std::vector<DuplicateCandidate> Shortlist(const DuplicateCandidate& incoming,
+                                          const std::vector<DuplicateCandidate>& open,
+                                          const DuplicatePolicy& policy, size_t limit = 3);
+
 // The id of the master `incoming` duplicates, if any (a member candidate yields its master).
+// Compares full texts.
 std::optional<std::string> FindMaster(const DuplicateCandidate& incoming,
                                       const std::vector<DuplicateCandidate>& open,
                                       const DuplicatePolicy& policy);

@@ -48,14 +48,11 @@ class FakeStore final : public IntakeStore {
     last_query = q;
     std::vector<Request> out;
     for (const auto& [k, v] : rows) out.push_back(v);
-    std::sort(out.begin(), out.end(), [](const Request& a, const Request& b) {
-      return std::tie(a.create_time, a.id) > std::tie(b.create_time, b.id);
-    });
+    std::sort(out.begin(), out.end(),
+              [](const Request& a, const Request& b) { return a.id > b.id; });
     std::vector<Request> page;
     for (const auto& r : out) {
-      if (q.before_time && std::tie(r.create_time, r.id) >= std::tie(*q.before_time, q.before_id)) {
-        continue;
-      }
+      if (!q.before_id.empty() && r.id >= q.before_id) continue;
       if (static_cast<int>(page.size()) < q.limit) page.push_back(r);
     }
     return page;
@@ -63,19 +60,29 @@ class FakeStore final : public IntakeStore {
   absl::StatusOr<std::vector<TimelineEntry>> History(const std::string& id) override {
     return history[id];
   }
-  absl::StatusOr<std::vector<DuplicateCandidate>> DuplicateCandidates(const std::string& district,
-                                                                      absl::Time since,
-                                                                      int) override {
+  absl::StatusOr<std::vector<DuplicateCandidate>> DuplicateShortlist(
+      const std::string& district, const DuplicateCandidate& in,
+      const DuplicatePolicy& policy) override {
+    const absl::Time since = in.create_time - policy.window;
     std::vector<DuplicateCandidate> out;
     for (const auto& [k, r] : rows) {
       if (r.location.district_code != district || r.create_time < since ||
           r.status != Status::kReceived || !DuplicateEligible(r.nature)) {
         continue;
       }
-      out.push_back({r.id, r.master_id, r.location.town_code, AddressKey(r.location.address),
-                     r.location.latitude, r.location.longitude, r.title, r.text, r.create_time});
+      DuplicateCandidate c{r.id, r.master_id, r.location.town_code, AddressKey(r.location.address),
+                           r.location.latitude, r.location.longitude, "", "", r.create_time};
+      c.signature = SignatureOf(ShinglesOf(r.title + r.text));
+      out.push_back(c);
     }
-    return out;
+    return Shortlist(in, out, policy);
+  }
+  absl::Status FillTexts(std::vector<DuplicateCandidate>& candidates) override {
+    for (auto& c : candidates) {
+      c.title = rows[c.id].title;
+      c.text = rows[c.id].text;
+    }
+    return absl::OkStatus();
   }
   std::string AddressKey(const std::string& address) const override { return address; }
   absl::StatusOr<std::vector<Request>> Update(const std::vector<std::string>& ids,
@@ -314,6 +321,34 @@ TEST_CASE("similarity, distance and FindMaster") {
   CHECK(FindMaster(in, open, policy) == std::optional<std::string>("near"));
   open[1].master_id = "m";
   CHECK(FindMaster(in, open, policy) == std::optional<std::string>("m"));
+}
+
+TEST_CASE("signatures estimate similarity and screen the candidates") {
+  const Shingles a = ShinglesOf("工地夜间施工噪音扰民，严重影响居民休息，请尽快处理");
+  const Shingles b = ShinglesOf("工地夜间施工噪音扰民，严重影响居民休息");
+  const Shingles c = ShinglesOf("小区垃圾桶已经满了三天没人清运");
+  CHECK(EstimatedSimilarity(SignatureOf(a), SignatureOf(a)) == 1.0);
+  CHECK(EstimatedSimilarity(SignatureOf(a), SignatureOf(b)) > 0.4);
+  CHECK(EstimatedSimilarity(SignatureOf(a), SignatureOf(c)) < 0.2);
+  CHECK(DecodeSignature(EncodeSignature(SignatureOf(a))) == SignatureOf(a));
+  CHECK(EncodeSignature(SignatureOf(a)).size() == 4 * kSignatureSize);
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  DuplicateCandidate in{.id = "n", .town_code = "410202001", .title = "噪音",
+                        .text = "工地夜间施工噪音扰民，严重影响居民休息，请尽快处理",
+                        .create_time = t0};
+  in.signature = SignatureOf(ShinglesOf(in.title + in.text));
+  std::vector<DuplicateCandidate> open;
+  for (const auto& [id, text] : std::vector<std::pair<std::string, std::string>>{
+           {"same", "工地夜间施工噪音扰民，严重影响居民休息"}, {"other", "小区垃圾桶已经满了三天没人清运"},
+           {"old", "工地夜间施工噪音扰民，严重影响居民休息，请尽快处理"}}) {
+    DuplicateCandidate c{.id = id, .town_code = "410202001", .title = "噪音", .text = text,
+                         .create_time = id == "old" ? t0 - absl::Hours(24 * 30) : t0 - absl::Hours(1)};
+    c.signature = SignatureOf(ShinglesOf(c.title + c.text));
+    open.push_back(c);
+  }
+  auto list = Shortlist(in, open, DuplicatePolicy{});
+  REQUIRE(list.size() == 1);
+  CHECK(list[0].id == "same");
 }
 
 TEST_CASE("supplement, withdraw and evaluate follow the request's state") {

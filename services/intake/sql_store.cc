@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libs/clock/clock.h"
 #include "libs/pii/pii.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
@@ -146,6 +147,7 @@ absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
                                                const std::string& canonical,
                                                const Request& request, const CallContext& call) {
   Request stored = request;
+  const Signature signature = SignatureOf(ShinglesOf(request.title + request.text));
   JIBAN_ASSIGN_OR_RETURN(int64_t serial, serials_.Next());
   stored.tracking_number = TrackingNumber(request.create_time, serial);
   const RequesterColumns pd = PersonalData(request.requester);
@@ -158,9 +160,9 @@ absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
         " address_index, latitude, longitude, requester_kind, name_sealed, phone_sealed,"
         " phone_index, id_number_sealed, id_number_index, enterprise_name, credit_code,"
         " confidential, attachments, answer, guide_entry_id, helper_post_id, help_actions,"
-        " master_id, created_at_ms, updated_at_ms)"
+        " master_id, text_signature, created_at_ms, updated_at_ms)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-        " ?, ?, ?, ?, ?)",
+        " ?, ?, ?, ?, ?, ?)",
         {id,
          stored.tracking_number,
          request_id,
@@ -192,6 +194,7 @@ absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
          request.help ? db::Value(request.help->helper_post_id) : db::Value(),
          request.help ? db::Value(request.help->actions) : db::Value(),
          OrNull(request.master_id),
+         db::Blob{EncodeSignature(signature)},
          absl::ToUnixMillis(request.create_time),
          absl::ToUnixMillis(request.update_time)});
     if (inserted.status().code() == absl::StatusCode::kAlreadyExists) {
@@ -206,6 +209,18 @@ absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
                         .trace_id = call.trace_id});
   });
   JIBAN_RETURN_IF_ERROR(s);
+  if (candidates_ != nullptr && stored.status == Status::kReceived &&
+      DuplicateEligible(stored.nature)) {
+    candidates_->Add(stored.location.district_code,
+                     {.id = stored.id,
+                      .master_id = stored.master_id,
+                      .town_code = stored.location.town_code,
+                      .address_key = AddressKey(stored.location.address),
+                      .latitude = stored.location.latitude,
+                      .longitude = stored.location.longitude,
+                      .create_time = stored.create_time,
+                      .signature = signature});
+  }
   return stored;
 }
 
@@ -273,21 +288,24 @@ absl::StatusOr<std::vector<Request>> SqlIntakeStore::List(const ListQuery& q) {
   if (q.nature != Nature::kUnspecified) filter("nature = ?", static_cast<int>(q.nature));
   if (q.channel != Channel::kUnspecified) filter("channel = ?", static_cast<int>(q.channel));
   if (!q.district_code.empty()) filter("district_code = ?", q.district_code);
-  if (q.from) filter("created_at_ms >= ?", absl::ToUnixMillis(*q.from));
-  if (q.to) filter("created_at_ms < ?", absl::ToUnixMillis(*q.to));
+  // Time bounds also bound the (time-ordered) id, so the scan walks only that part of the key.
+  if (q.from) {
+    filter("id >= ?", UlidLowerBound(*q.from));
+    filter("created_at_ms >= ?", absl::ToUnixMillis(*q.from));
+  }
+  if (q.to) {
+    filter("id < ?", UlidLowerBound(*q.to + absl::Milliseconds(1)));
+    filter("created_at_ms < ?", absl::ToUnixMillis(*q.to));
+  }
   if (!q.requester_phone.empty()) {
     filter("phone_index = ?", sealer_.BlindIndex("phone", q.requester_phone));
   }
-  if (q.before_time) {
-    const int64_t ms = absl::ToUnixMillis(*q.before_time);
-    where.push_back("(created_at_ms < ? OR (created_at_ms = ? AND id < ?))");
-    params.insert(params.end(), {ms, ms, q.before_id});
-  }
+  if (!q.before_id.empty()) filter("id < ?", q.before_id);
   params.push_back(q.limit);
   const std::string sql = absl::StrCat(
       "SELECT ", kColumns, " FROM intake_requests",
       where.empty() ? "" : absl::StrCat(" WHERE ", absl::StrJoin(where, " AND ")),
-      " ORDER BY created_at_ms DESC, id DESC LIMIT ?");
+      " ORDER BY id DESC LIMIT ?");
   JIBAN_ASSIGN_OR_RETURN(auto rows, db_.Query(sql, params));
   std::vector<Request> out;
   out.reserve(rows.size());
@@ -311,34 +329,55 @@ absl::StatusOr<std::vector<TimelineEntry>> SqlIntakeStore::History(const std::st
   return out;
 }
 
-absl::StatusOr<std::vector<DuplicateCandidate>> SqlIntakeStore::DuplicateCandidates(
-    const std::string& district_code, absl::Time since, int limit) {
+absl::StatusOr<std::vector<DuplicateCandidate>> SqlIntakeStore::DuplicateShortlist(
+    const std::string& district_code, const DuplicateCandidate& incoming,
+    const DuplicatePolicy& policy) {
+  if (candidates_ != nullptr) return candidates_->Shortlist(district_code, incoming, policy);
+  const absl::Time since = incoming.create_time - policy.window;
+  constexpr int limit = 200;
   JIBAN_ASSIGN_OR_RETURN(
       auto rows,
-      db_.Query("SELECT id, master_id, town_code, address_index, latitude, longitude, title, body,"
-                " created_at_ms FROM intake_requests WHERE district_code = ? AND status = ?"
-                " AND nature IN (?, ?, ?, ?) AND created_at_ms >= ?"
-                " ORDER BY created_at_ms DESC LIMIT ?",
-                {district_code, static_cast<int>(Status::kReceived),
+      db_.Query("SELECT id, master_id, town_code, address_index, latitude, longitude,"
+                " text_signature, created_at_ms FROM intake_requests"
+                " WHERE district_code = ? AND id >= ? AND status = ? AND nature IN (?, ?, ?, ?)"
+                " ORDER BY id DESC LIMIT ?",
+                {district_code, UlidLowerBound(since), static_cast<int>(Status::kReceived),
                  static_cast<int>(Nature::kComplaint), static_cast<int>(Nature::kSuggestion),
                  static_cast<int>(Nature::kReport), static_cast<int>(Nature::kCouldNotGetDone),
-                 absl::ToUnixMillis(since), limit}));
+                 limit}));
   std::vector<DuplicateCandidate> out;
   for (const auto& row : rows) {
     DuplicateCandidate c{.id = row.Text(0),
                          .master_id = row.Text(1),
                          .town_code = row.Text(2),
                          .address_key = row.Text(3),
-                         .title = row.Text(6),
-                         .text = row.Text(7),
-                         .create_time = absl::FromUnixMillis(row.Int(8))};
+                         .create_time = absl::FromUnixMillis(row.Int(7)),
+                         .signature = DecodeSignature(row.Text(6))};
     if (!row.IsNull(4)) {
       c.latitude = row.Double(4);
       c.longitude = row.Double(5);
     }
     out.push_back(std::move(c));
   }
-  return out;
+  return Shortlist(incoming, out, policy);
+}
+
+absl::Status SqlIntakeStore::FillTexts(std::vector<DuplicateCandidate>& candidates) {
+  // Re-read each shortlisted candidate: its text, and whether it is still open (a cached entry
+  // may have been withdrawn or merged since).
+  std::vector<DuplicateCandidate> open;
+  for (auto& c : candidates) {
+    JIBAN_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT title, body, status, master_id "
+                                                "FROM intake_requests WHERE id = ?",
+                                                {c.id}));
+    if (rows.empty() || rows[0].Int(2) != static_cast<int>(Status::kReceived)) continue;
+    c.title = rows[0].Text(0);
+    c.text = rows[0].Text(1);
+    c.master_id = rows[0].Text(3);
+    open.push_back(std::move(c));
+  }
+  candidates = std::move(open);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<Request>> SqlIntakeStore::Update(

@@ -9,6 +9,7 @@
 #include "libs/db/migrate.h"
 #include "libs/db/sequence.h"
 #include "libs/events/event_log.h"
+#include "services/intake/candidate_cache.h"
 #include "services/intake/store.h"
 
 namespace jiban::intake {
@@ -18,8 +19,14 @@ std::vector<db::MigrationSet> Migrations(db::Dialect dialect);
 
 class SqlIntakeStore final : public IntakeStore {
  public:
-  SqlIntakeStore(db::Database& db, events::EventLog& log, const crypto::Sealer& sealer)
-      : db_(db), log_(log), sealer_(sealer), serials_(db, "intake.tracking_number") {}
+  // `candidates` (optional) serves DuplicateCandidates from memory instead of the table.
+  SqlIntakeStore(db::Database& db, events::EventLog& log, const crypto::Sealer& sealer,
+                 CandidateCache* candidates = nullptr)
+      : db_(db),
+        log_(log),
+        sealer_(sealer),
+        serials_(db, "intake.tracking_number"),
+        candidates_(candidates) {}
 
   absl::StatusOr<Request> Create(const std::string& request_id, const std::string& canonical,
                                  const Request& request, const CallContext& call) override;
@@ -30,8 +37,10 @@ class SqlIntakeStore final : public IntakeStore {
       const std::string& tracking_number) override;
   absl::StatusOr<std::vector<Request>> List(const ListQuery& query) override;
   absl::StatusOr<std::vector<TimelineEntry>> History(const std::string& id) override;
-  absl::StatusOr<std::vector<DuplicateCandidate>> DuplicateCandidates(
-      const std::string& district_code, absl::Time since, int limit) override;
+  absl::StatusOr<std::vector<DuplicateCandidate>> DuplicateShortlist(
+      const std::string& district_code, const DuplicateCandidate& incoming,
+      const DuplicatePolicy& policy) override;
+  absl::Status FillTexts(std::vector<DuplicateCandidate>& candidates) override;
   std::string AddressKey(const std::string& address) const override;
   absl::StatusOr<std::vector<Request>> Update(const std::vector<std::string>& ids,
                                               const Decide& decide, absl::Time at,
@@ -50,6 +59,7 @@ class SqlIntakeStore final : public IntakeStore {
   events::EventLog& log_;
   const crypto::Sealer& sealer_;
   db::BlockSequence serials_;  // the serial part of tracking numbers
+  CandidateCache* candidates_;
 };
 
 }  // namespace jiban::intake

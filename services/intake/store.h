@@ -21,8 +21,7 @@ struct ListQuery {
   std::string district_code;
   std::optional<absl::Time> from, to;
   std::string requester_phone;  // normalised
-  // Keyset: strictly older than (before_time, before_id) in (create_time, id) order.
-  std::optional<absl::Time> before_time;
+  // Keyset: ids strictly below before_id (ids are time-ordered ULIDs: newest first).
   std::string before_id;
   int limit = 20;
 };
@@ -64,9 +63,13 @@ class IntakeStore {
   virtual absl::StatusOr<std::vector<Request>> List(const ListQuery& query) = 0;
   virtual absl::StatusOr<std::vector<TimelineEntry>> History(const std::string& id) = 0;
 
-  // Open duplicate-eligible requests of a district received at or after `since`, newest first.
-  virtual absl::StatusOr<std::vector<DuplicateCandidate>> DuplicateCandidates(
-      const std::string& district_code, absl::Time since, int limit) = 0;
+  // The open duplicate-eligible requests of the district that Screen() passes for `incoming`,
+  // best first, at most 3, with their place and signature but without their text.
+  virtual absl::StatusOr<std::vector<DuplicateCandidate>> DuplicateShortlist(
+      const std::string& district_code, const DuplicateCandidate& incoming,
+      const DuplicatePolicy& policy) = 0;
+  // Fills in the title and text of each candidate.
+  virtual absl::Status FillTexts(std::vector<DuplicateCandidate>& candidates) = 0;
   // The blind index the store would keep for `address` (empty for an empty address).
   virtual std::string AddressKey(const std::string& address) const = 0;
 

@@ -10,6 +10,5 @@ CREATE TABLE jiban_events (
   request_id VARCHAR(64) NOT NULL,
   trace_id VARCHAR(32) NOT NULL,
   occurred_at_ms BIGINT NOT NULL,
-  UNIQUE KEY uq_jiban_events_seq (seq),
-  UNIQUE KEY uq_jiban_events_event_id (event_id)
+  UNIQUE KEY uq_jiban_events_seq (seq)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -2,7 +2,7 @@
 CREATE TABLE jiban_events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   seq INTEGER NULL UNIQUE,
-  event_id TEXT NOT NULL UNIQUE,
+  event_id TEXT NOT NULL,
   type_url TEXT NOT NULL,
   payload BLOB NOT NULL,
   aggregate_id TEXT NOT NULL,

@@ -1,9 +1,11 @@
 -- Requests as received. Personal data is sealed (AES-256-GCM, *_sealed) with keyed blind indexes
 -- (*_index) for lookups; `fingerprint` is a keyed hash of the submitted body, so a reused request
--- id with a different body can be refused without keeping the body twice.
+-- id with a different body can be refused without keeping the body twice; `text_signature` is
+-- the MinHash of the text that duplicate detection compares.
+-- The primary key is the ULID id, which is time-ordered: inserts append, and the newest-first
+-- list and time-range filters walk the primary key.
 CREATE TABLE intake_requests (
-  pk BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  id CHAR(26) NOT NULL,
+  id CHAR(26) NOT NULL PRIMARY KEY,
   tracking_number VARCHAR(32) NOT NULL,
   client_request_id VARCHAR(64) NOT NULL,
   fingerprint CHAR(64) NOT NULL,
@@ -18,6 +20,7 @@ CREATE TABLE intake_requests (
   address_index CHAR(64) NULL,
   latitude DOUBLE NULL,
   longitude DOUBLE NULL,
+  text_signature VARBINARY(64) NOT NULL,
   requester_kind SMALLINT NOT NULL,
   name_sealed VARBINARY(512) NULL,
   phone_sealed VARBINARY(256) NULL,
@@ -39,11 +42,9 @@ CREATE TABLE intake_requests (
   evaluated_at_ms BIGINT NULL,
   created_at_ms BIGINT NOT NULL,
   updated_at_ms BIGINT NOT NULL,
-  UNIQUE KEY uq_intake_requests_id (id),
   UNIQUE KEY uq_intake_requests_tracking (tracking_number),
   UNIQUE KEY uq_intake_requests_client_request_id (client_request_id),
-  KEY ix_intake_requests_created (created_at_ms, id),
-  KEY ix_intake_requests_district (district_code, created_at_ms),
+  KEY ix_intake_requests_district (district_code, id),
   KEY ix_intake_requests_phone (phone_index),
   KEY ix_intake_requests_master (master_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -1,7 +1,6 @@
 -- Requests as received; see the MySQL migration of the same number.
 CREATE TABLE intake_requests (
-  pk INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
+  id TEXT NOT NULL PRIMARY KEY,
   tracking_number TEXT NOT NULL UNIQUE,
   client_request_id TEXT NOT NULL UNIQUE,
   fingerprint TEXT NOT NULL,
@@ -16,6 +15,7 @@ CREATE TABLE intake_requests (
   address_index TEXT NULL,
   latitude REAL NULL,
   longitude REAL NULL,
+  text_signature BLOB NOT NULL,
   requester_kind INTEGER NOT NULL,
   name_sealed BLOB NULL,
   phone_sealed BLOB NULL,
@@ -37,8 +37,7 @@ CREATE TABLE intake_requests (
   evaluated_at_ms INTEGER NULL,
   created_at_ms INTEGER NOT NULL,
   updated_at_ms INTEGER NOT NULL
-);
-CREATE INDEX ix_intake_requests_created ON intake_requests (created_at_ms, id);
-CREATE INDEX ix_intake_requests_district ON intake_requests (district_code, created_at_ms);
+) WITHOUT ROWID;
+CREATE INDEX ix_intake_requests_district ON intake_requests (district_code, id);
 CREATE INDEX ix_intake_requests_phone ON intake_requests (phone_index);
 CREATE INDEX ix_intake_requests_master ON intake_requests (master_id);
