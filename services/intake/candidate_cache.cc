@@ -84,13 +84,17 @@ absl::Status CandidateCache::Sync() {
   std::string after;
   {
     absl::MutexLock lock(&mu_);
-    after = last_id_;
+    // Re-read a few seconds behind the newest id seen: a row whose transaction committed late
+    // has a lower id than rows already read (the same trap as the event log's). Insert() skips
+    // rows it already holds.
+    const int64_t ms = UlidMillis(last_id_);
+    after = ms < 0 ? last_id_ : UlidLowerBound(absl::FromUnixMillis(ms) - absl::Seconds(3));
   }
   JIBAN_ASSIGN_OR_RETURN(
       auto rows,
       db_.Query("SELECT id, district_code, master_id, town_code, address_index, latitude,"
                 " longitude, text_signature, created_at_ms, status, nature FROM intake_requests"
-                " WHERE id > ? ORDER BY id LIMIT 5000",
+                " WHERE id > ? ORDER BY id LIMIT 20000",
                 {after}));
   absl::MutexLock lock(&mu_);
   for (const auto& row : rows) {

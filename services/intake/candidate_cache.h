@@ -2,8 +2,9 @@
 // request with (place, text signature, master), so a submit reads no rows to find them.
 //
 // The cache follows the table: at start it loads the window's requests, then a background sync
-// reads rows with ids above the last one it saw (ids are time-ordered), so requests stored by
-// other replicas arrive within about a second; this process's own submits are added at once.
+// reads rows with ids from a few seconds below the newest it saw (ids are time-ordered; the
+// overlap catches rows that committed late), so requests stored by other replicas arrive within
+// about a second; this process's own submits are added at once.
 // Entries can be stale (withdrawn or merged elsewhere): the detector re-reads the few candidates
 // it shortlists before it trusts them.
 #ifndef JIBAN_SERVICES_INTAKE_CANDIDATE_CACHE_H_

@@ -366,5 +366,40 @@ TEST_CASE("every RPC over gRPC: roles see what they may, personal data is sealed
                                  "RequestSubmitted", "RequestsMerged", "RequestsMerged"});
 }
 
+TEST_CASE("a near-duplicate submitted over gRPC is linked to its open master") {
+  auto dialect = GENERATE(from_range(testing::Drivers()));
+  INFO("driver " << testing::DialectName(dialect));
+  Suite s(dialect);
+  using Stub = v1::IntakeService::Stub;
+  auto first = Valid("dup-1");
+  first.mutable_request()->mutable_location()->set_town_code("410202001");
+  v1::SubmitRequestResponse a, b, c;
+  REQUIRE(s.Rpc(&Stub::SubmitRequest, first, &a).ok());
+  CHECK(a.request().master_id().empty());
+  auto again = first;
+  again.set_request_id("dup-2");
+  again.mutable_request()->set_text("楼下餐馆每天凌晨两点还在营业，排风机噪音很大，影响休息。");
+  again.mutable_request()->mutable_requester()->mutable_citizen()->set_phone("13900139000");
+  REQUIRE(s.Rpc(&Stub::SubmitRequest, again, &b).ok());
+  CHECK(b.request().master_id() == a.request().id());
+  // Once the master is withdrawn, a new report of the same problem starts afresh.
+  v1::WithdrawRequestRequest withdraw;
+  withdraw.set_id(a.request().id());
+  v1::WithdrawRequestResponse withdrawn;
+  REQUIRE(s.Rpc(&Stub::WithdrawRequest, withdraw, &withdrawn).ok());
+  v1::WithdrawRequestRequest withdraw_member;
+  withdraw_member.set_id(b.request().id());
+  REQUIRE(s.Rpc(&Stub::WithdrawRequest, withdraw_member, &withdrawn).ok());
+  auto third = again;
+  third.set_request_id("dup-3");
+  REQUIRE(s.Rpc(&Stub::SubmitRequest, third, &c).ok());
+  CHECK(c.request().master_id().empty());
+  v1::GetRequestRequest get;
+  get.set_id(a.request().id());
+  v1::GetRequestResponse got;
+  REQUIRE(s.Rpc(&Stub::GetRequest, get, &got).ok());
+  CHECK(got.request().member_count() == 1);
+}
+
 }  // namespace
 }  // namespace jiban::intake
