@@ -39,7 +39,7 @@ absl::StatusOr<std::unique_ptr<IntakeApp>> IntakeApp::Create(const IntakeConfig&
       std::make_unique<CandidateCache>(*app->db_, app->clock_, DuplicatePolicy{}.window);
   JIBAN_RETURN_IF_ERROR(app->candidates_->Start());
   app->store_ = std::make_unique<SqlIntakeStore>(*app->db_, *app->log_, *app->sealer_,
-                                                 app->candidates_.get());
+                                                 *app->candidates_);
   app->intake_ = std::make_unique<Intake>(
       *app->store_, app->clock_, *app->ids_,
       config.districts.empty() ? Districts::Kaifeng() : Districts(config.districts));

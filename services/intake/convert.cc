@@ -41,6 +41,21 @@ void SetLocation(const Location& l, bool with_address, bool mask_address,
   }
 }
 
+// The fields a Request and a RequestSummary share, set the same way on either.
+template <typename P>
+void SetShared(const Request& r, P* p) {
+  p->set_id(r.id);
+  p->set_tracking_number(r.tracking_number);
+  p->set_channel(static_cast<v1::Channel>(r.channel));
+  p->set_nature(static_cast<v1::Nature>(r.nature));
+  p->set_title(r.title);
+  p->set_text(r.text);
+  p->set_status(static_cast<v1::RequestStatus>(r.status));
+  *p->mutable_create_time() = Ts(r.create_time);
+  p->set_confidential(r.confidential);
+  p->set_master_id(r.master_id);
+}
+
 }  // namespace
 
 View ViewForRole(const std::string& role) {
@@ -131,15 +146,8 @@ v1::TimelineEntry ToProto(const TimelineEntry& e) {
 v1::Request ToProto(const Request& r, View view) {
   const bool full = view == View::kFullConfidential || (view == View::kFull && !r.confidential);
   v1::Request p;
-  p.set_id(r.id);
-  p.set_tracking_number(r.tracking_number);
-  p.set_channel(static_cast<v1::Channel>(r.channel));
-  p.set_nature(static_cast<v1::Nature>(r.nature));
-  p.set_title(r.title);
-  p.set_text(r.text);
+  SetShared(r, &p);
   SetLocation(r.location, /*with_address=*/true, /*mask_address=*/!full, p.mutable_location());
-  p.set_status(static_cast<v1::RequestStatus>(r.status));
-  *p.mutable_create_time() = Ts(r.create_time);
   *p.mutable_update_time() = Ts(r.update_time);
   auto* who = p.mutable_requester();
   switch (r.requester.kind) {
@@ -169,7 +177,6 @@ v1::Request ToProto(const Request& r, View view) {
       p.clear_requester();
       break;
   }
-  p.set_confidential(r.confidential);
   ToProto(r.attachments, p.mutable_attachments());
   p.set_answer(r.answer);
   p.set_guide_entry_id(r.guide_entry_id);
@@ -177,7 +184,6 @@ v1::Request ToProto(const Request& r, View view) {
     p.mutable_help()->set_helper_post_id(r.help->helper_post_id);
     p.mutable_help()->set_actions(r.help->actions);
   }
-  p.set_master_id(r.master_id);
   if (r.evaluation.has_value()) *p.mutable_evaluation() = ToProto(*r.evaluation);
   for (const auto& s : r.supplements) *p.add_supplements() = ToProto(s);
   p.set_member_count(r.member_count);
@@ -186,19 +192,10 @@ v1::Request ToProto(const Request& r, View view) {
 
 v1::RequestSummary ToSummary(const Request& r) {
   v1::RequestSummary s;
-  s.set_id(r.id);
-  s.set_tracking_number(r.tracking_number);
-  s.set_channel(static_cast<v1::Channel>(r.channel));
-  s.set_nature(static_cast<v1::Nature>(r.nature));
-  s.set_title(r.title);
-  s.set_text(r.text);
+  SetShared(r, &s);
   SetLocation(r.location, /*with_address=*/false, /*mask_address=*/true, s.mutable_location());
   s.set_enterprise(r.requester.kind == Requester::Kind::kEnterprise);
   if (s.enterprise()) s.set_enterprise_credit_code(r.requester.enterprise.credit_code);
-  s.set_confidential(r.confidential);
-  s.set_master_id(r.master_id);
-  *s.mutable_create_time() = Ts(r.create_time);
-  s.set_status(static_cast<v1::RequestStatus>(r.status));
   return s;
 }
 

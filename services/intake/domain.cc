@@ -513,9 +513,7 @@ absl::StatusOr<Intake::Page> Intake::List(const ListFilter& f, int page_size,
   if (!token.empty() && !DecodeToken(token, &q.before_id)) {
     v.Add("page_token", "not a token this service issued");
   }
-  q.status = f.status;
-  q.nature = f.nature;
-  q.channel = f.channel;
+  q.filter = f;
   if (static_cast<int>(f.status) < 0 || static_cast<int>(f.status) > 4) v.Add("status", "unknown");
   if (static_cast<int>(f.nature) < 0 || static_cast<int>(f.nature) > kMaxNature) {
     v.Add("nature", "unknown");
@@ -526,9 +524,6 @@ absl::StatusOr<Intake::Page> Intake::List(const ListFilter& f, int page_size,
   if (!f.district_code.empty() && !IsDigits(f.district_code, 6)) {
     v.Add("district_code", "a 6-digit code");
   }
-  q.district_code = f.district_code;
-  q.from = f.from;
-  q.to = f.to;
   if (f.from && f.to && *f.from >= *f.to) {
     v.Add("create_time_to", "must be after create_time_from");
   }
@@ -537,7 +532,7 @@ absl::StatusOr<Intake::Page> Intake::List(const ListFilter& f, int page_size,
     if (!p.ok()) {
       v.Add("requester_phone", std::string(p.status().message()));
     } else {
-      q.requester_phone = p->number;
+      q.filter.requester_phone = p->number;
     }
   }
   if (!v.empty()) return v.Status();

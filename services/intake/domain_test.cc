@@ -439,7 +439,7 @@ TEST_CASE("list validates its filters and pages by keyset") {
   Intake::ListFilter phone;
   phone.requester_phone = "+86 138-0013-8000";
   REQUIRE(env.intake.List(phone, 0, "").ok());
-  CHECK(env.store.last_query->requester_phone == "13800138000");
+  CHECK(env.store.last_query->filter.requester_phone == "13800138000");
   CHECK(env.store.last_query->limit == 21);
 }
 

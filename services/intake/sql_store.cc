@@ -209,9 +209,8 @@ absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
                         .trace_id = call.trace_id});
   });
   JIBAN_RETURN_IF_ERROR(s);
-  if (candidates_ != nullptr && stored.status == Status::kReceived &&
-      DuplicateEligible(stored.nature)) {
-    candidates_->Add(stored.location.district_code,
+  if (stored.status == Status::kReceived && DuplicateEligible(stored.nature)) {
+    candidates_.Add(stored.location.district_code,
                      {.id = stored.id,
                       .master_id = stored.master_id,
                       .town_code = stored.location.town_code,
@@ -277,7 +276,8 @@ absl::StatusOr<std::optional<Request>> SqlIntakeStore::GetByTrackingNumber(
   return std::optional<Request>(std::move(r));
 }
 
-absl::StatusOr<std::vector<Request>> SqlIntakeStore::List(const ListQuery& q) {
+absl::StatusOr<std::vector<Request>> SqlIntakeStore::List(const ListQuery& query) {
+  const Intake::ListFilter& q = query.filter;
   std::vector<std::string> where;
   db::Params params;
   auto filter = [&](const char* clause, db::Value v) {
@@ -300,8 +300,8 @@ absl::StatusOr<std::vector<Request>> SqlIntakeStore::List(const ListQuery& q) {
   if (!q.requester_phone.empty()) {
     filter("phone_index = ?", sealer_.BlindIndex("phone", q.requester_phone));
   }
-  if (!q.before_id.empty()) filter("id < ?", q.before_id);
-  params.push_back(q.limit);
+  if (!query.before_id.empty()) filter("id < ?", query.before_id);
+  params.push_back(query.limit);
   const std::string sql = absl::StrCat(
       "SELECT ", kColumns, " FROM intake_requests",
       where.empty() ? "" : absl::StrCat(" WHERE ", absl::StrJoin(where, " AND ")),
@@ -332,34 +332,7 @@ absl::StatusOr<std::vector<TimelineEntry>> SqlIntakeStore::History(const std::st
 absl::StatusOr<std::vector<DuplicateCandidate>> SqlIntakeStore::DuplicateShortlist(
     const std::string& district_code, const DuplicateCandidate& incoming,
     const DuplicatePolicy& policy) {
-  if (candidates_ != nullptr) return candidates_->Shortlist(district_code, incoming, policy);
-  const absl::Time since = incoming.create_time - policy.window;
-  constexpr int limit = 200;
-  JIBAN_ASSIGN_OR_RETURN(
-      auto rows,
-      db_.Query("SELECT id, master_id, town_code, address_index, latitude, longitude,"
-                " text_signature, created_at_ms FROM intake_requests"
-                " WHERE district_code = ? AND id >= ? AND status = ? AND nature IN (?, ?, ?, ?)"
-                " ORDER BY id DESC LIMIT ?",
-                {district_code, UlidLowerBound(since), static_cast<int>(Status::kReceived),
-                 static_cast<int>(Nature::kComplaint), static_cast<int>(Nature::kSuggestion),
-                 static_cast<int>(Nature::kReport), static_cast<int>(Nature::kCouldNotGetDone),
-                 limit}));
-  std::vector<DuplicateCandidate> out;
-  for (const auto& row : rows) {
-    DuplicateCandidate c{.id = row.Text(0),
-                         .master_id = row.Text(1),
-                         .town_code = row.Text(2),
-                         .address_key = row.Text(3),
-                         .create_time = absl::FromUnixMillis(row.Int(7)),
-                         .signature = DecodeSignature(row.Text(6))};
-    if (!row.IsNull(4)) {
-      c.latitude = row.Double(4);
-      c.longitude = row.Double(5);
-    }
-    out.push_back(std::move(c));
-  }
-  return Shortlist(incoming, out, policy);
+  return candidates_.Shortlist(district_code, incoming, policy);
 }
 
 absl::Status SqlIntakeStore::FillTexts(std::vector<DuplicateCandidate>& candidates) {

@@ -19,9 +19,9 @@ std::vector<db::MigrationSet> Migrations(db::Dialect dialect);
 
 class SqlIntakeStore final : public IntakeStore {
  public:
-  // `candidates` (optional) serves DuplicateCandidates from memory instead of the table.
+  // `candidates` serves duplicate screening from memory; the store adds its own submits to it.
   SqlIntakeStore(db::Database& db, events::EventLog& log, const crypto::Sealer& sealer,
-                 CandidateCache* candidates = nullptr)
+                 CandidateCache& candidates)
       : db_(db),
         log_(log),
         sealer_(sealer),
@@ -59,7 +59,7 @@ class SqlIntakeStore final : public IntakeStore {
   events::EventLog& log_;
   const crypto::Sealer& sealer_;
   db::BlockSequence serials_;  // the serial part of tracking numbers
-  CandidateCache* candidates_;
+  CandidateCache& candidates_;
 };
 
 }  // namespace jiban::intake

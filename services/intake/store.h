@@ -15,12 +15,7 @@
 namespace jiban::intake {
 
 struct ListQuery {
-  Status status = Status::kUnspecified;
-  Nature nature = Nature::kUnspecified;
-  Channel channel = Channel::kUnspecified;
-  std::string district_code;
-  std::optional<absl::Time> from, to;
-  std::string requester_phone;  // normalised
+  Intake::ListFilter filter;  // validated; requester_phone normalised
   // Keyset: ids strictly below before_id (ids are time-ordered ULIDs: newest first).
   std::string before_id;
   int limit = 20;

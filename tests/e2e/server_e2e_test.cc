@@ -100,6 +100,16 @@ struct Running {
     return resp.status();
   }
 
+  // Polls Check (each call a round trip) until it answers `want`, for at most 10 s.
+  bool WaitHealth(const std::string& service,
+                  grpc::health::v1::HealthCheckResponse::ServingStatus want) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    while (Health(service) != want) {
+      if (absl::Now() > give_up) return false;
+    }
+    return true;
+  }
+
   std::ostringstream logs;
   TestEcho echo;
   Server server;
@@ -134,19 +144,14 @@ TEST_CASE("readiness follows the dependency check but liveness does not") {
     db_up = false;
   }
   // The readiness loop re-checks every 20 ms; wait (bounded) for the flip.
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  while (r.Health("") != Serving::NOT_SERVING && absl::Now() < give_up) {
-  }
-  CHECK(r.Health("") == Serving::NOT_SERVING);
+  CHECK(r.WaitHealth("", Serving::NOT_SERVING));
   CHECK(r.Health("readiness") == Serving::NOT_SERVING);
   CHECK(r.Health("liveness") == Serving::SERVING);
   {
     absl::MutexLock lock(&mu);
     db_up = true;
   }
-  const absl::Time give_up2 = absl::Now() + absl::Seconds(10);
-  while (r.Health("") != Serving::SERVING && absl::Now() < give_up2) {
-  }
+  CHECK(r.WaitHealth("", Serving::SERVING));
   CHECK(r.Health("jiban.bench.v1.EchoService") == Serving::SERVING);
 }
 
