@@ -387,8 +387,13 @@ double Needed(const DuplicateCandidate& in, const DuplicateCandidate& c,
 
 std::optional<double> Screen(const DuplicateCandidate& in, const DuplicateCandidate& c,
                              const DuplicatePolicy& policy) {
-  if (c.id == in.id || in.create_time - c.create_time > policy.window) return std::nullopt;
+  // Cheapest test first: most open requests are about something else.
   const double estimate = EstimatedSimilarity(in.signature, c.signature);
+  if (estimate < std::min(policy.min_similarity, policy.min_similarity_district_only) -
+                     policy.screening_margin) {
+    return std::nullopt;
+  }
+  if (in.create_time - c.create_time > policy.window || c.id == in.id) return std::nullopt;
   if (estimate < Needed(in, c, policy) - policy.screening_margin) return std::nullopt;
   return estimate;
 }
@@ -420,7 +425,7 @@ std::vector<DuplicateCandidate> Shortlist(const DuplicateCandidate& in,
 std::optional<std::string> FindMaster(const DuplicateCandidate& in,
                                       const std::vector<DuplicateCandidate>& open,
                                       const DuplicatePolicy& policy) {
-  const Shingles in_shingles = ShinglesOf(in.title + in.text);
+  const Shingles in_shingles = in.shingles.empty() ? ShinglesOf(in.title + in.text) : in.shingles;
   double best = 0;
   const DuplicateCandidate* match = nullptr;
   for (const auto& c : open) {
@@ -461,8 +466,9 @@ absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Requ
   r.update_time = now;
   r.status = (r.nature == Nature::kConsultation && !r.answer.empty()) ? Status::kAnswered
                                                                       : Status::kReceived;
+  Shingles shingles = ShinglesOf(r.title + r.text);
+  const Signature signature = SignatureOf(shingles);
   if (r.status == Status::kReceived && DuplicateEligible(r.nature)) {
-    const Shingles shingles = ShinglesOf(r.title + r.text);
     DuplicateCandidate in{.id = r.id,
                           .town_code = r.location.town_code,
                           .address_key = store_.AddressKey(r.location.address),
@@ -471,8 +477,8 @@ absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Requ
                           .title = r.title,
                           .text = r.text,
                           .create_time = now,
-                          .shingles = shingles,
-                          .signature = SignatureOf(shingles)};
+                          .shingles = std::move(shingles),
+                          .signature = signature};
     // Screen by signature, then compare the few survivors' full texts.
     JIBAN_ASSIGN_OR_RETURN(auto shortlist, store_.DuplicateShortlist(
                                                r.location.district_code, in, duplicates_));
@@ -483,7 +489,7 @@ absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Requ
   }
   // Insert first: the unique key on request_id catches a retry (or a racing duplicate) without an
   // extra read on the common path.
-  auto created = store_.Create(request_id, canonical, r, call);
+  auto created = store_.Create(request_id, canonical, r, signature, call);
   if (created.status().code() == absl::StatusCode::kAlreadyExists &&
       ReasonOf(created.status()) == "DUPLICATE_REQUEST_ID") {
     return replay();

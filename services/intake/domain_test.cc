@@ -14,7 +14,8 @@ namespace {
 class FakeStore final : public IntakeStore {
  public:
   absl::StatusOr<Request> Create(const std::string& request_id, const std::string& canonical,
-                                 const Request& request, const CallContext&) override {
+                                 const Request& request, const Signature&,
+                                 const CallContext&) override {
     if (by_request_id.count(request_id)) {
       return Error(absl::StatusCode::kAlreadyExists, "DUPLICATE_REQUEST_ID", "dup");
     }

@@ -145,9 +145,9 @@ absl::StatusOr<Request> SqlIntakeStore::FromRow(const db::Row& row) const {
 
 absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
                                                const std::string& canonical,
-                                               const Request& request, const CallContext& call) {
+                                               const Request& request, const Signature& signature,
+                                               const CallContext& call) {
   Request stored = request;
-  const Signature signature = SignatureOf(ShinglesOf(request.title + request.text));
   JIBAN_ASSIGN_OR_RETURN(int64_t serial, serials_.Next());
   stored.tracking_number = TrackingNumber(request.create_time, serial);
   const RequesterColumns pd = PersonalData(request.requester);

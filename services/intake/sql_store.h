@@ -29,7 +29,8 @@ class SqlIntakeStore final : public IntakeStore {
         candidates_(candidates) {}
 
   absl::StatusOr<Request> Create(const std::string& request_id, const std::string& canonical,
-                                 const Request& request, const CallContext& call) override;
+                                 const Request& request, const Signature& signature,
+                                 const CallContext& call) override;
   absl::StatusOr<std::optional<Replay>> FindByRequestId(const std::string& request_id,
                                                         const std::string& canonical) override;
   absl::StatusOr<std::optional<Request>> Get(const std::string& id) override;

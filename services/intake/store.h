@@ -42,9 +42,10 @@ class IntakeStore {
   // Inserts the request (assigning its tracking number) and appends its RequestSubmitted event,
   // atomically. ALREADY_EXISTS (reason DUPLICATE_REQUEST_ID) when request_id was used before,
   // also when the earlier use is a concurrent call that commits first.
+  // `signature` is SignatureOf the request's title and text.
   virtual absl::StatusOr<Request> Create(const std::string& request_id,
                                          const std::string& canonical, const Request& request,
-                                         const CallContext& call) = 0;
+                                         const Signature& signature, const CallContext& call) = 0;
   // The request stored under `request_id`, and whether its body matched `canonical`.
   struct Replay {
     Request request;
