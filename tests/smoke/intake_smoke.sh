@@ -37,11 +37,10 @@ node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base6
 JIBAN_DB_DSN="sqlite:$work/intake.db" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR=127.0.0.1:0 \
   JIBAN_FIELD_KEYS_FILE="$work/field-keys" JIBAN_DRAIN_SECONDS=5 "$bin" >"$work/log" 2>"$work/err" &
 pid=$!
-for _ in $(seq 1 300); do
-  grep -q '"msg":"started"' "$work/log" 2>/dev/null && break
-  kill -0 "$pid" 2>/dev/null || fail "service exited at start"
-  sleep 0.05
-done
+# Wait (at most 15 s) for the "started" line: grep returns as soon as tail delivers it.
+if ! timeout 15 grep -q -m1 '"msg":"started"' <(tail -n +1 --pid="$pid" -f "$work/log"); then
+  fail "service did not start"
+fi
 line=$(grep '"msg":"started"' "$work/log") || fail "no started line"
 grpc_port=$(sed -E 's/.*"grpc_port":([0-9]+).*/\1/' <<<"$line")
 metrics_port=$(sed -E 's/.*"metrics_port":([0-9]+).*/\1/' <<<"$line")
