@@ -25,6 +25,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "libs/pii/pii.h"
 #include "services/intake/domain.h"
 
 namespace {
@@ -40,13 +41,9 @@ struct Item {
 std::vector<std::string> Clauses(const std::string& text) {
   std::vector<std::string> out;
   std::string cur;
-  for (size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
-    const std::string ch = text.substr(i, len);
-    cur += ch;
-    i += len;
-    if (ch == "。" || ch == "，" || ch == "！" || ch == "？" || ch == "；") {
+  for (const char32_t cp : jiban::pii::DecodeUtf8(text)) {
+    jiban::pii::AppendUtf8(cp, &cur);
+    if (cp == U'。' || cp == U'，' || cp == U'！' || cp == U'？' || cp == U'；') {
       out.push_back(cur);
       cur.clear();
     }

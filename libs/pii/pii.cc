@@ -10,8 +10,9 @@ namespace {
 
 absl::Status Invalid(absl::string_view rule) { return absl::InvalidArgumentError(rule); }
 
-// Decodes UTF-8 into code points (invalid bytes become U+FFFD).
-std::vector<char32_t> Decode(absl::string_view s) {
+}  // namespace
+
+std::vector<char32_t> DecodeUtf8(absl::string_view s) {
   std::vector<char32_t> out;
   for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -29,7 +30,7 @@ std::vector<char32_t> Decode(absl::string_view s) {
   return out;
 }
 
-void Encode(char32_t cp, std::string* out) {
+void AppendUtf8(char32_t cp, std::string* out) {
   if (cp < 0x80) {
     out->push_back(static_cast<char>(cp));
   } else if (cp < 0x800) {
@@ -47,6 +48,8 @@ void Encode(char32_t cp, std::string* out) {
   }
 }
 
+namespace {
+
 bool AllDigits(absl::string_view s) {
   for (char c : s) {
     if (!absl::ascii_isdigit(c)) return false;
@@ -59,15 +62,15 @@ bool AllDigits(absl::string_view s) {
 std::string ToHalfWidth(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char32_t cp : Decode(text)) {
+  for (char32_t cp : DecodeUtf8(text)) {
     if (cp >= 0xFF01 && cp <= 0xFF5E) cp -= 0xFEE0;
     if (cp == 0x3000) cp = ' ';
-    Encode(cp, &out);
+    AppendUtf8(cp, &out);
   }
   return out;
 }
 
-size_t CodePoints(absl::string_view utf8) { return Decode(utf8).size(); }
+size_t CodePoints(absl::string_view utf8) { return DecodeUtf8(utf8).size(); }
 
 absl::StatusOr<Phone> NormalizePhone(absl::string_view raw) {
   const std::string half = ToHalfWidth(raw);
@@ -180,18 +183,18 @@ std::string MaskIdNumber(absl::string_view number) {
 }
 
 std::string MaskName(absl::string_view name) {
-  const std::vector<char32_t> cps = Decode(name);
+  const std::vector<char32_t> cps = DecodeUtf8(name);
   if (cps.empty()) return "";
   std::string out;
-  Encode(cps[0], &out);
+  AppendUtf8(cps[0], &out);
   out.append(cps.size() == 1 ? 1 : cps.size() - 1, '*');
   return out;
 }
 
 std::string MaskAddress(absl::string_view address) {
-  const std::vector<char32_t> cps = Decode(address);
+  const std::vector<char32_t> cps = DecodeUtf8(address);
   std::string out;
-  for (size_t i = 0; i < cps.size() && i < 6; ++i) Encode(cps[i], &out);
+  for (size_t i = 0; i < cps.size() && i < 6; ++i) AppendUtf8(cps[i], &out);
   return out + "***";
 }
 

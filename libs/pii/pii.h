@@ -12,6 +12,7 @@
 #define JIBAN_LIBS_PII_PII_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -47,6 +48,10 @@ std::string MaskAddress(absl::string_view address);   // the first 6 characters,
 
 // Number of Unicode code points of valid UTF-8 text.
 size_t CodePoints(absl::string_view utf8);
+
+// UTF-8 → code points (invalid bytes become U+FFFD), and one code point appended as UTF-8.
+std::vector<char32_t> DecodeUtf8(absl::string_view utf8);
+void AppendUtf8(char32_t code_point, std::string* out);
 
 }  // namespace jiban::pii
 

@@ -14,21 +14,6 @@ const prometheus::Histogram::BucketBoundaries& Buckets() {
   return kBuckets;
 }
 
-const char* TypeName(grpc::experimental::ServerRpcInfo::Type type) {
-  using Type = grpc::experimental::ServerRpcInfo::Type;
-  switch (type) {
-    case Type::UNARY:
-      return "unary";
-    case Type::CLIENT_STREAMING:
-      return "client_stream";
-    case Type::SERVER_STREAMING:
-      return "server_stream";
-    case Type::BIDI_STREAMING:
-      return "bidi_stream";
-  }
-  return "unary";
-}
-
 class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
  public:
   ObservabilityInterceptor(grpc::experimental::ServerRpcInfo* info, RpcMetrics& metrics,
@@ -44,8 +29,12 @@ class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
       service_ = "unknown";
       method_ = full;
     }
-    type_ = TypeName(info->type());
-    metrics_.started.Add({{"grpc_type", type_}, {"grpc_service", service_}, {"grpc_method", method_}})
+    using Type = grpc::experimental::ServerRpcInfo::Type;
+    type_ = GrpcTypeName(
+        info->type() == Type::CLIENT_STREAMING || info->type() == Type::BIDI_STREAMING,
+        info->type() == Type::SERVER_STREAMING || info->type() == Type::BIDI_STREAMING);
+    metrics_.started
+        .Add({{"grpc_type", type_}, {"grpc_service", service_}, {"grpc_method", method_}})
         .Increment();
   }
 
@@ -99,9 +88,9 @@ class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
         .Add({{"grpc_type", type_}, {"grpc_service", service_}, {"grpc_method", method_}},
              Buckets())
         .Observe(seconds);
-    nlohmann::json fields = {{"grpc.service", service_},   {"grpc.method", method_},
-                             {"grpc.code", code_name},     {"duration_seconds", seconds},
-                             {"request_id", request_id_},  {"trace_id", trace_.trace_id},
+    nlohmann::json fields = {{"grpc.service", service_},  {"grpc.method", method_},
+                             {"grpc.code", code_name},    {"duration_seconds", seconds},
+                             {"request_id", request_id_}, {"trace_id", trace_.trace_id},
                              {"span_id", trace_.span_id}};
     if (code == grpc::StatusCode::INTERNAL || code == grpc::StatusCode::UNKNOWN ||
         code == grpc::StatusCode::DATA_LOSS) {
@@ -124,12 +113,17 @@ class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
 
 const char* GrpcCodeName(int code) {
   static constexpr const char* kNames[] = {
-      "OK",       "Canceled",          "Unknown",          "InvalidArgument",  "DeadlineExceeded",
-      "NotFound", "AlreadyExists",     "PermissionDenied", "ResourceExhausted",
-      "FailedPrecondition",            "Aborted",          "OutOfRange",       "Unimplemented",
-      "Internal", "Unavailable",       "DataLoss",         "Unauthenticated"};
+      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+      "DataLoss", "Unauthenticated"};
   if (code < 0 || code > 16) return "Unknown";
   return kNames[code];
+}
+
+const char* GrpcTypeName(bool client_streaming, bool server_streaming) {
+  if (client_streaming) return server_streaming ? "bidi_stream" : "client_stream";
+  return server_streaming ? "server_stream" : "unary";
 }
 
 RpcMetrics::RpcMetrics(prometheus::Registry& registry)

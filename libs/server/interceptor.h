@@ -19,6 +19,8 @@ namespace jiban::server {
 
 // grpc-go's names for status codes, as Prometheus users expect them in grpc_code.
 const char* GrpcCodeName(int code);
+// go-grpc-prometheus's grpc_type: unary, client_stream, server_stream or bidi_stream.
+const char* GrpcTypeName(bool client_streaming, bool server_streaming);
 
 class RpcMetrics {
  public:

@@ -88,9 +88,7 @@ absl::Status Server::Start() {
     for (int i = 0; i < desc->method_count(); ++i) {
       const auto* m = desc->method(i);
       methods.push_back(m->name());
-      types.push_back(m->client_streaming()
-                          ? (m->server_streaming() ? "bidi_stream" : "client_stream")
-                          : (m->server_streaming() ? "server_stream" : "unary"));
+      types.push_back(GrpcTypeName(m->client_streaming(), m->server_streaming()));
     }
     rpc_metrics_.Initialize(full_name, methods, types);
   }

@@ -122,6 +122,12 @@ absl::Status Precondition(absl::string_view reason, absl::string_view message) {
 
 bool Open(Status s) { return s == Status::kReceived; }
 
+// Times are stored in milliseconds; truncating here makes what a call returns equal what a later
+// read returns.
+absl::Time NowMillis(const Clock& clock) {
+  return absl::FromUnixMillis(absl::ToUnixMillis(clock.Now()));
+}
+
 }  // namespace
 
 Districts Districts::Kaifeng() {
@@ -273,14 +279,7 @@ Shingles ShinglesOf(const std::string& s) {
   // Code points of letters, digits and CJK; ASCII punctuation and spaces and the CJK symbol and
   // full-width punctuation blocks are skipped.
   std::vector<uint32_t> cps;
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
-    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
-    for (size_t k = 1; k < len && i + k < s.size(); ++k) {
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    }
-    i += len;
+  for (const char32_t cp : pii::DecodeUtf8(s)) {
     if (cp < 0x80 && !absl::ascii_isalnum(static_cast<char>(cp))) continue;
     if ((cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFF0F) ||
         (cp >= 0xFF1A && cp <= 0xFF20)) {
@@ -444,7 +443,7 @@ std::optional<std::string> FindMaster(const DuplicateCandidate& in,
 
 absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Request& draft,
                                        const CallContext& call) {
-  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now()));  // stored in ms
+  const absl::Time now = NowMillis(clock_);
   JIBAN_ASSIGN_OR_RETURN(
       Request r, NormalizeDraft(request_id, draft, districts_,
                                 absl::ToCivilDay(now, CityZone())));
@@ -605,7 +604,7 @@ absl::StatusOr<Request> Intake::AddSupplement(const std::string& request_id,
     v.Add("supplement", "text or at least one attachment is required");
   }
   if (!v.empty()) return v.Status();
-  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now()));
+  const absl::Time now = NowMillis(clock_);
   Supplement s = supplement;
   s.create_time = now;
   JIBAN_ASSIGN_OR_RETURN(
@@ -631,7 +630,7 @@ absl::StatusOr<Request> Intake::Withdraw(const std::string& id, const std::strin
   if (id.empty()) v.Add("id", "required");
   v.Length("reason", reason, 0, 500);
   if (!v.empty()) return v.Status();
-  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now()));
+  const absl::Time now = NowMillis(clock_);
   JIBAN_ASSIGN_OR_RETURN(
       auto out, store_.Update(
                     {id},
@@ -661,7 +660,7 @@ absl::StatusOr<Request> Intake::Evaluate(const std::string& id, const Evaluation
   if (res < 1 || res > 3) v.Add("evaluation.resolution", "required");
   v.Length("evaluation.comment", evaluation.comment, 0, 500);
   if (!v.empty()) return v.Status();
-  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now()));
+  const absl::Time now = NowMillis(clock_);
   Evaluation e = evaluation;
   e.create_time = now;
   JIBAN_ASSIGN_OR_RETURN(
@@ -704,7 +703,7 @@ absl::StatusOr<std::vector<Request>> Intake::Merge(const std::string& master_id,
   if (master.status == Status::kWithdrawn) {
     return Precondition("REQUEST_FINISHED", "the master was withdrawn");
   }
-  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now()));
+  const absl::Time now = NowMillis(clock_);
   const std::string note = absl::StrCat("merged with ", master.tracking_number);
   return store_.Update(
       member_ids,
@@ -729,7 +728,7 @@ absl::StatusOr<std::vector<Request>> Intake::Merge(const std::string& master_id,
 
 absl::StatusOr<Request> Intake::Unmerge(const std::string& id, const CallContext& call) {
   if (id.empty()) return InvalidArgument("INVALID_REQUEST", {{"id", "required"}});
-  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now()));
+  const absl::Time now = NowMillis(clock_);
   JIBAN_ASSIGN_OR_RETURN(
       auto out, store_.Update(
                     {id},

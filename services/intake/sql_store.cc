@@ -151,6 +151,7 @@ absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
   JIBAN_ASSIGN_OR_RETURN(int64_t serial, serials_.Next());
   stored.tracking_number = TrackingNumber(request.create_time, serial);
   const RequesterColumns pd = PersonalData(request.requester);
+  const std::string address_key = AddressKey(request.location.address);
   const std::string& id = request.id;
   const bool enterprise = request.requester.kind == Requester::Kind::kEnterprise;
   absl::Status s = db_.Transact([&](db::Transaction& tx) -> absl::Status {
@@ -175,7 +176,7 @@ absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
          request.location.district_code,
          request.location.town_code,
          Seal("address", id, request.location.address),
-         OrNull(AddressKey(request.location.address)),
+         OrNull(address_key),
          request.location.latitude,
          request.location.longitude,
          static_cast<int>(request.requester.kind),
@@ -214,7 +215,7 @@ absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
                      {.id = stored.id,
                       .master_id = stored.master_id,
                       .town_code = stored.location.town_code,
-                      .address_key = AddressKey(stored.location.address),
+                      .address_key = address_key,
                       .latitude = stored.location.latitude,
                       .longitude = stored.location.longitude,
                       .create_time = stored.create_time,
