@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace jiban {
 namespace {
@@ -120,6 +125,19 @@ int64_t UlidMillis(const std::string& id) {
     lo = (lo << 5) | static_cast<uint64_t>(pos - kCrockford);
   }
   return static_cast<int64_t>(hi >> 16);
+}
+
+std::string EncodePageToken(const std::string& last_id) {
+  return absl::WebSafeBase64Escape(absl::StrCat("v1|", last_id));
+}
+
+bool DecodePageToken(const std::string& token, std::string* last_id) {
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw)) return false;
+  std::vector<std::string> parts = absl::StrSplit(raw, '|');
+  if (parts.size() != 2 || parts[0] != "v1" || UlidMillis(parts[1]) < 0) return false;
+  *last_id = parts[1];
+  return true;
 }
 
 }  // namespace jiban

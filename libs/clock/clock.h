@@ -70,6 +70,11 @@ int64_t UlidMillis(const std::string& id);
 // made before compares <, so time ranges become id ranges.
 std::string UlidLowerBound(absl::Time t);
 
+// Keyset page tokens over time-ordered ULIDs: an opaque token carrying the last id of a page.
+std::string EncodePageToken(const std::string& last_id);
+// False when `token` is not one EncodePageToken made.
+bool DecodePageToken(const std::string& token, std::string* last_id);
+
 }  // namespace jiban
 
 #endif  // JIBAN_LIBS_CLOCK_CLOCK_H_

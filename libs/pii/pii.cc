@@ -59,14 +59,15 @@ bool AllDigits(absl::string_view s) {
 
 }  // namespace
 
+char32_t HalfWidth(char32_t cp) {
+  if (cp >= 0xFF01 && cp <= 0xFF5E) return cp - 0xFEE0;
+  return cp == 0x3000 ? U' ' : cp;
+}
+
 std::string ToHalfWidth(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char32_t cp : DecodeUtf8(text)) {
-    if (cp >= 0xFF01 && cp <= 0xFF5E) cp -= 0xFEE0;
-    if (cp == 0x3000) cp = ' ';
-    AppendUtf8(cp, &out);
-  }
+  for (char32_t cp : DecodeUtf8(text)) AppendUtf8(HalfWidth(cp), &out);
   return out;
 }
 

@@ -22,6 +22,8 @@ namespace jiban::pii {
 
 // Full-width forms (U+FF01..U+FF5E) and the ideographic space become ASCII; other text is kept.
 std::string ToHalfWidth(absl::string_view text);
+// The same for one code point.
+char32_t HalfWidth(char32_t code_point);
 
 enum class PhoneKind { kMobile, kLandline };
 struct Phone {

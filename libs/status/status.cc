@@ -134,4 +134,18 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   return out;
 }
 
+void Violations::Length(const std::string& field, absl::string_view value, size_t min,
+                        size_t max) {
+  size_t n = 0;
+  for (char c : value) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  if (n < min || n > max) {
+    Add(field, min == 0 ? absl::StrCat("at most ", max, " characters")
+                        : absl::StrCat("required, ", min, " to ", max, " characters"));
+  }
+}
+
+absl::Status Precondition(absl::string_view reason, absl::string_view message) {
+  return Error(absl::StatusCode::kFailedPrecondition, reason, message);
+}
+
 }  // namespace jiban

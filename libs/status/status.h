@@ -30,6 +30,25 @@ absl::Status Error(absl::StatusCode code, absl::string_view reason, absl::string
 // INVALID_ARGUMENT naming every bad field; the message lists the field paths.
 absl::Status InvalidArgument(absl::string_view reason, std::vector<FieldViolation> violations);
 
+// Collects every bad field of a request, then becomes one INVALID_ARGUMENT (reason
+// INVALID_REQUEST) naming them all.
+class Violations {
+ public:
+  void Add(std::string field, std::string rule) {
+    list_.push_back({std::move(field), std::move(rule)});
+  }
+  // Checks that `value` has min..max characters (Unicode code points); min 0 when optional.
+  void Length(const std::string& field, absl::string_view value, size_t min, size_t max);
+  bool empty() const { return list_.empty(); }
+  absl::Status Status() { return InvalidArgument("INVALID_REQUEST", std::move(list_)); }
+
+ private:
+  std::vector<FieldViolation> list_;
+};
+
+// FAILED_PRECONDITION with a reason: the object's state does not allow the call.
+absl::Status Precondition(absl::string_view reason, absl::string_view message);
+
 // The reason attached to `status`, or the canonical name of its code (e.g. "UNAVAILABLE") when
 // none was attached. Empty for OK.
 std::string ReasonOf(const absl::Status& status);

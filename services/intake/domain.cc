@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "libs/calendar/calendar.h"
 #include "libs/pii/pii.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
@@ -33,23 +34,6 @@ bool IsLowerHex(const std::string& s, size_t len) {
   return true;
 }
 
-class Violations {
- public:
-  void Add(std::string field, std::string rule) { list_.push_back({std::move(field), std::move(rule)}); }
-  // Checks 1..max code points (min 0 when optional).
-  void Length(const std::string& field, const std::string& value, size_t min, size_t max) {
-    const size_t n = CodePoints(value);
-    if (n < min || n > max) {
-      Add(field, min == 0 ? absl::StrCat("at most ", max, " characters")
-                          : absl::StrCat("required, ", min, " to ", max, " characters"));
-    }
-  }
-  bool empty() const { return list_.empty(); }
-  absl::Status Status() { return InvalidArgument("INVALID_REQUEST", std::move(list_)); }
-
- private:
-  std::vector<FieldViolation> list_;
-};
 
 bool ValidRequestId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
@@ -101,24 +85,6 @@ bool AnonymousAllowed(Nature n) {
 }
 
 void Add(std::string& canon, const std::string& s) { absl::StrAppend(&canon, s.size(), ":", s, "|"); }
-
-// Keyset page tokens: base64 of "v1|<last id>" (ids are time-ordered ULIDs).
-std::string EncodeToken(const std::string& id) {
-  return absl::WebSafeBase64Escape(absl::StrCat("v1|", id));
-}
-
-bool DecodeToken(const std::string& token, std::string* id) {
-  std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw)) return false;
-  std::vector<std::string> parts = absl::StrSplit(raw, '|');
-  if (parts.size() != 2 || parts[0] != "v1" || UlidMillis(parts[1]) < 0) return false;
-  *id = parts[1];
-  return true;
-}
-
-absl::Status Precondition(absl::string_view reason, absl::string_view message) {
-  return Error(absl::StatusCode::kFailedPrecondition, reason, message);
-}
 
 bool Open(Status s) { return s == Status::kReceived; }
 
@@ -259,14 +225,8 @@ std::string Canonical(const Request& d) {
   return c;
 }
 
-absl::TimeZone CityZone() {
-  absl::TimeZone tz;
-  if (!absl::LoadTimeZone("Asia/Shanghai", &tz)) tz = absl::FixedTimeZone(8 * 3600);
-  return tz;
-}
-
 std::string TrackingNumber(absl::Time received, int64_t serial) {
-  return absl::StrCat("JB", absl::FormatTime("%Y%m%d", received, CityZone()),
+  return absl::StrCat("JB", absl::FormatTime("%Y%m%d", received, calendar::CityZone()),
                       absl::StrFormat("%08d", serial % 100000000));
 }
 
@@ -446,7 +406,7 @@ absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Requ
   const absl::Time now = NowMillis(clock_);
   JIBAN_ASSIGN_OR_RETURN(
       Request r, NormalizeDraft(request_id, draft, districts_,
-                                absl::ToCivilDay(now, CityZone())));
+                                absl::ToCivilDay(now, calendar::CityZone())));
   const std::string canonical = Canonical(r);
   auto replay = [&]() -> absl::StatusOr<Request> {
     JIBAN_ASSIGN_OR_RETURN(auto stored, store_.FindByRequestId(request_id, canonical));
@@ -515,7 +475,7 @@ absl::StatusOr<Intake::Page> Intake::List(const ListFilter& f, int page_size,
   if (page_size < 0 || page_size > 100) v.Add("page_size", "between 0 and 100");
   ListQuery q;
   q.limit = page_size == 0 ? 20 : page_size;
-  if (!token.empty() && !DecodeToken(token, &q.before_id)) {
+  if (!token.empty() && !DecodePageToken(token, &q.before_id)) {
     v.Add("page_token", "not a token this service issued");
   }
   q.filter = f;
@@ -547,7 +507,7 @@ absl::StatusOr<Intake::Page> Intake::List(const ListFilter& f, int page_size,
   const size_t want = static_cast<size_t>(q.limit - 1);
   if (rows.size() > want) {
     rows.resize(want);
-    page.next_page_token = EncodeToken(rows.back().id);
+    page.next_page_token = EncodePageToken(rows.back().id);
   }
   page.requests = std::move(rows);
   return page;

@@ -147,9 +147,6 @@ std::string Canonical(const Request& normalized);
 // "JB" + yyyymmdd in the city's zone + an 8-digit serial, e.g. JB2026112600000042.
 std::string TrackingNumber(absl::Time received, int64_t serial);
 
-// The city's time zone (Asia/Shanghai; UTC+8 without DST when tzdata is absent).
-absl::TimeZone CityZone();
-
 // Near-duplicate detection (并单). A new complaint-like request is a duplicate of an open one of
 // the same district when it is about the same place (same town, same address, or coordinates
 // within max_distance_m) and its text is similar, within the window. Without a finer place than

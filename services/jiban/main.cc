@@ -3,6 +3,7 @@
 //
 //   jiban dev                 every service in one process on SQLite files (JIBAN_DATA_DIR)
 //   jiban intake              the intake service alone (same configuration as jiban-intake)
+//   jiban routing [train ...] the routing service alone (same as jiban-routing)
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,15 +14,18 @@
 #include "libs/crypto/sealer.h"
 #include "libs/server/server.h"
 #include "services/intake/app.h"
+#include "services/routing/app.h"
 
 namespace {
 
 int Usage() {
-  std::cerr << "usage: jiban dev | jiban intake\n"
-               "  dev     run every service in one process on SQLite files\n"
-               "          (JIBAN_DATA_DIR, default ./jiban-data; JIBAN_DEV_HOST, default "
+  std::cerr << "usage: jiban dev | jiban intake | jiban routing [train ...]\n"
+               "  dev      run every service in one process on SQLite files\n"
+               "           (JIBAN_DATA_DIR, default ./jiban-data; JIBAN_DEV_HOST, default "
                "127.0.0.1)\n"
-               "  intake  run the intake service (JIBAN_DB_DSN, JIBAN_GRPC_ADDR, ...)\n";
+               "  intake   run the intake service (JIBAN_DB_DSN, JIBAN_GRPC_ADDR, ...)\n"
+               "  routing  run the routing service (JIBAN_DB_DSN, JIBAN_INTAKE_ADDR, ...), or\n"
+               "           `routing train --data=FILE --out=MODEL` to build its classifier\n";
   return 2;
 }
 
@@ -67,14 +71,42 @@ int RunDev() {
     std::cerr << "jiban dev: intake: " << s.message() << "\n";
     return 1;
   }
+  jiban::server::Server routing_server({.name = "routing",
+                                        .grpc_address = absl::StrCat(host, ":8082"),
+                                        .metrics_address = absl::StrCat(host, ":9092"),
+                                        .drain_timeout = absl::Seconds(5)},
+                                       &std::cout);
+  // A classifier model trained with `jiban routing train ... --out=<data dir>/classifier.model`
+  // is used when present; without one, routing places requests by its rules alone.
+  const auto model_path = std::filesystem::path(data_dir) / "classifier.model";
+  jiban::routing::RoutingConfig routing_config{
+      .db_dsn = absl::StrCat("sqlite:", (std::filesystem::path(data_dir) / "routing.db").string()),
+      .intake_address = absl::StrCat(host, ":", intake_server.grpc_port()),
+      .model_file = std::filesystem::exists(model_path) ? model_path.string() : ""};
+  auto routing = jiban::routing::RoutingApp::Create(routing_config, routing_server);
+  if (!routing.ok()) {
+    std::cerr << "jiban dev: routing: " << routing.status().message() << "\n";
+    return 1;
+  }
+  if (auto s = routing_server.Start(); !s.ok()) {
+    std::cerr << "jiban dev: routing: " << s.message() << "\n";
+    return 1;
+  }
   std::cerr << "\nJiban dev mode is up (data in " << data_dir << ")\n"
             << "  intake   gRPC " << host << ":" << intake_server.grpc_port()
             << "   metrics http://" << host << ":" << intake_server.metrics_port() << "/metrics\n"
+            << "  routing  gRPC " << host << ":" << routing_server.grpc_port()
+            << "   metrics http://" << host << ":" << routing_server.metrics_port() << "/metrics"
+            << (routing_config.model_file.empty() ? "   (rules only: no classifier.model)" : "")
+            << "\n"
             << "Try:  tools/node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\\n"
             << "        http://" << host << ":" << intake_server.grpc_port()
             << "/jiban.intake.v1.IntakeService/SubmitRequest -d @docs/examples/submit.json\n"
             << "Stop with Ctrl-C.\n\n";
-  intake_server.RunUntilSignalled();
+  // SIGTERM drains routing first (its consumer reads intake's stream), then intake.
+  jiban::server::WaitForTerminationSignal();
+  routing_server.Shutdown();
+  intake_server.Shutdown();
   return 0;
 }
 
@@ -86,5 +118,9 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "dev") return RunDev();
   if (command == "intake") return jiban::intake::RunStandalone("jiban intake");
+  if (command == "routing") {
+    return jiban::routing::RunStandalone("jiban routing",
+                                         std::vector<std::string>(argv + 2, argv + argc));
+  }
   return Usage();
 }

@@ -1,0 +1,24 @@
+#include "libs/testing/data.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "catch2/catch.hpp"
+
+namespace jiban::testing {
+
+std::string SharedDataPath(absl::string_view relative) {
+  const std::string path = absl::StrCat("../shared/data/", relative);
+  if (std::filesystem::exists(path)) return path;
+  const char* ci = std::getenv("CI");
+  if (ci != nullptr && std::string(ci) == "true") {
+    FAIL(path << " is missing (CI must have ../shared/data beside the repository)");
+  }
+  std::cout << "SKIPPED: " << path << " not found (../shared/data is beside the repository in CI, "
+            << "absent in a user's clone)" << std::endl;
+  std::exit(77);
+}
+
+}  // namespace jiban::testing
