@@ -3,12 +3,18 @@
 // one JSON line, so bench/run.sh can put every figure beside the baseline measured in the same run.
 //
 //   jiban-bench --target=127.0.0.1:8081 --rpc=intake.submit --concurrency=64 --seconds=10
-//   rpcs: echo (the baseline server), intake.submit
+//   rpcs: echo (the baseline server), intake.submit, intake.get
+//
+// --rate=R paces the callers to R calls/s in total (open loop while the service keeps up).
+// --watch=ROUTING_ADDR (with intake.submit) also follows routing's event stream and reports the
+// dispatch lag: from intake's answer to routing's OrdersDispatched (or RequestTriaged) event for
+// the same request, for every submission of the measuring window.
 #include <algorithm>
 #include <fstream>
 #include <atomic>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,7 +28,9 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "proto/jiban/bench/v1/echo.grpc.pb.h"
+#include "proto/jiban/events/v1/events.grpc.pb.h"
 #include "proto/jiban/intake/v1/intake.grpc.pb.h"
+#include "proto/jiban/routing/v1/routing.pb.h"
 
 namespace {
 
@@ -35,6 +43,8 @@ struct Args {
   int channels = 4;
   double seconds = 10;
   double warmup = 2;
+  double rate = 0;    // calls/s over all callers; 0: closed loop
+  std::string watch;  // routing's address: measure the dispatch lag
 };
 
 bool Parse(int argc, char** argv, Args* a) {
@@ -52,6 +62,8 @@ bool Parse(int argc, char** argv, Args* a) {
     else if (key == "channels") ok = absl::SimpleAtoi(value, &a->channels) && a->channels > 0;
     else if (key == "seconds") ok = absl::SimpleAtod(value, &a->seconds) && a->seconds > 0;
     else if (key == "warmup") ok = absl::SimpleAtod(value, &a->warmup) && a->warmup >= 0;
+    else if (key == "rate") ok = absl::SimpleAtod(value, &a->rate) && a->rate >= 0;
+    else if (key == "watch") a->watch = value;
     else return false;
     if (!ok) return false;
   }
@@ -82,7 +94,7 @@ constexpr const char* kDistricts[] = {"410202", "410203", "410204", "410205", "4
 
 // One call of the chosen RPC; `n` makes each request distinct (a new request id per call).
 grpc::Status CallOnce(const Args& args, const std::vector<Message>& texts,
-                      grpc::Channel* channel, uint64_t n, int slot) {
+                      grpc::Channel* channel, uint64_t n, int slot, std::string* created_id) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (args.rpc == "echo") {
@@ -127,10 +139,58 @@ grpc::Status CallOnce(const Args& args, const std::vector<Message>& texts,
   citizen->set_phone(absl::StrCat("1380013", 1000 + slot % 9000));
   jiban::intake::v1::SubmitRequestResponse resp;
   ctx.AddMetadata("x-request-id", req.request_id());
-  return jiban::intake::v1::IntakeService::NewStub(
-             std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}))
-      ->SubmitRequest(&ctx, req, &resp);
+  grpc::Status s = jiban::intake::v1::IntakeService::NewStub(
+                       std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}))
+                       ->SubmitRequest(&ctx, req, &resp);
+  *created_id = resp.request().id();
+  return s;
 }
+
+// Follows routing's event stream and notes when each request was dispatched or triaged.
+class DispatchWatch {
+ public:
+  explicit DispatchWatch(const std::string& target)
+      : stub_(jiban::events::v1::EventLogService::NewStub(
+            grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~DispatchWatch() {
+    ctx_.TryCancel();
+    thread_.join();
+  }
+  // When routing's event for `request_id` arrived, if it has.
+  std::optional<absl::Time> SeenAt(const std::string& request_id) {
+    absl::MutexLock lock(&mu_);
+    auto it = seen_.find(request_id);
+    if (it == seen_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  void Run() {
+    jiban::events::v1::StreamEventsRequest req;
+    auto reader = stub_->StreamEvents(&ctx_, req);
+    jiban::events::v1::StreamEventsResponse batch;
+    while (reader->Read(&batch)) {
+      const absl::Time now = absl::Now();
+      absl::MutexLock lock(&mu_);
+      for (const auto& e : batch.events()) {
+        jiban::routing::v1::OrdersDispatched d;
+        jiban::routing::v1::RequestTriaged t;
+        if (e.payload().UnpackTo(&d) && d.orders_size() > 0) {
+          seen_.emplace(d.orders(0).request_id(), now);
+        } else if (e.payload().UnpackTo(&t)) {
+          seen_.emplace(t.item().request_id(), now);
+        }
+      }
+    }
+  }
+  std::unique_ptr<jiban::events::v1::EventLogService::Stub> stub_;
+  grpc::ClientContext ctx_;
+  absl::Mutex mu_;
+  std::map<std::string, absl::Time> seen_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -139,7 +199,7 @@ int main(int argc, char** argv) {
   if (!Parse(argc, argv, &args)) {
     std::cerr << "usage: jiban-bench --target=HOST:PORT --rpc=echo|intake.submit|intake.get "
                  "[--concurrency=64] [--channels=4] [--seconds=10] [--warmup=2] [--label=X] "
-                 "[--texts=attachment3_msgs_votes.tsv]\n";
+                 "[--texts=attachment3_msgs_votes.tsv] [--rate=CALLS_PER_S] [--watch=ROUTING]\n";
     return 2;
   }
   const std::vector<Message> texts = args.texts.empty() ? std::vector<Message>() : LoadTexts(args.texts);
@@ -155,18 +215,32 @@ int main(int argc, char** argv) {
   std::vector<uint64_t> errors(args.concurrency, 0);
   absl::Mutex error_mu;
   std::map<std::string, uint64_t> error_samples;  // "code: message" → count
+  std::unique_ptr<DispatchWatch> watch;
+  if (!args.watch.empty()) watch = std::make_unique<DispatchWatch>(args.watch);
+  std::vector<std::vector<std::pair<std::string, absl::Time>>> acked(args.concurrency);
   std::vector<std::thread> threads;
+  const absl::Time paced_from = absl::Now();
   for (int slot = 0; slot < args.concurrency; ++slot) {
     threads.emplace_back([&, slot] {
       grpc::Channel* channel = channels[slot % channels.size()].get();
       uint64_t n = 0;
+      const absl::Duration every =
+          args.rate > 0 ? absl::Seconds(args.concurrency / args.rate) : absl::ZeroDuration();
+      absl::Time next = paced_from + every * slot / args.concurrency;
       while (!stop.load(std::memory_order_relaxed)) {
+        if (args.rate > 0) {
+          if (absl::Now() < next) absl::SleepFor(next - absl::Now());  // pacing, not syncing
+          next += every;
+        }
         const absl::Time t0 = absl::Now();
-        grpc::Status s = CallOnce(args, texts, channel, n++, slot);
-        const double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
+        std::string created;
+        grpc::Status s = CallOnce(args, texts, channel, n++, slot, &created);
+        const absl::Time t1 = absl::Now();
+        const double seconds = absl::ToDoubleSeconds(t1 - t0);
         if (!measuring.load(std::memory_order_relaxed)) continue;
         if (s.ok()) {
           latencies[slot].push_back(seconds);
+          if (watch && !created.empty()) acked[slot].emplace_back(created, t1);
         } else {
           ++errors[slot];
           absl::MutexLock lock(&error_mu);
@@ -195,13 +269,43 @@ int main(int argc, char** argv) {
     if (all.empty()) return 0.0;
     return all[std::min(all.size() - 1, static_cast<size_t>(p * static_cast<double>(all.size())))];
   };
+  std::string dispatch;
+  if (watch) {
+    // Every submission of the window should reach routing; allow 10 s for the tail to drain.
+    std::vector<double> lags;
+    size_t missing = 0;
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    for (const auto& per_slot : acked) {
+      for (const auto& [id, at] : per_slot) {
+        std::optional<absl::Time> seen = watch->SeenAt(id);
+        while (!seen && absl::Now() < give_up) {
+          absl::SleepFor(absl::Milliseconds(20));  // a benchmark waiting for stragglers
+          seen = watch->SeenAt(id);
+        }
+        if (seen) {
+          lags.push_back(std::max(0.0, absl::ToDoubleSeconds(*seen - at)));
+        } else {
+          ++missing;
+        }
+      }
+    }
+    std::sort(lags.begin(), lags.end());
+    auto lag = [&lags](double p) {
+      if (lags.empty()) return 0.0;
+      return lags[std::min(lags.size() - 1, static_cast<size_t>(p * static_cast<double>(lags.size())))];
+    };
+    dispatch = absl::StrFormat(",\"dispatched\":%d,\"undispatched\":%d,\"dispatch_p50_ms\":%.1f,"
+                               "\"dispatch_p99_ms\":%.1f,\"dispatch_max_ms\":%.1f",
+                               lags.size(), missing, lag(0.5) * 1000, lag(0.99) * 1000,
+                               lags.empty() ? 0.0 : lags.back() * 1000);
+  }
   std::cout << absl::StrFormat(
                    "{\"label\":\"%s\",\"rpc\":\"%s\",\"concurrency\":%d,\"seconds\":%.1f,"
                    "\"ok\":%d,\"errors\":%d,\"rps\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,"
-                   "\"p999_ms\":%.2f}",
+                   "\"p999_ms\":%.2f%s}",
                    args.label.empty() ? args.rpc : args.label, args.rpc, args.concurrency,
                    elapsed, all.size(), error_total, static_cast<double>(all.size()) / elapsed,
-                   pct(0.5) * 1000, pct(0.99) * 1000, pct(0.999) * 1000)
+                   pct(0.5) * 1000, pct(0.99) * 1000, pct(0.999) * 1000, dispatch)
             << std::endl;
   for (const auto& [what, count] : error_samples) {
     std::cerr << "jiban-bench: " << count << " × " << what << "\n";

@@ -11,7 +11,8 @@ cd "$root"
 seconds=${1:-10}
 concurrency=${2:-64}
 bin=${JIBAN_BENCH_BIN:-build/release}
-for b in bench/jiban-bench bench/jiban-bench-baseline services/intake/jiban-intake; do
+for b in bench/jiban-bench bench/jiban-bench-baseline services/intake/jiban-intake \
+  services/routing/jiban-routing; do
   [ -x "$bin/$b" ] || { echo "missing $bin/$b: build Release first (see the header)" >&2; exit 2; }
 done
 work=$(mktemp -d /tmp/jiban-bench.XXXXXX)
@@ -25,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 admin=$(bash tests/mariadb.sh start "$work/mariadb")
 port=$(cat "$work/mariadb/port")
-for db in bench_baseline bench_intake; do
+for db in bench_baseline bench_intake bench_flow_intake bench_flow_routing; do
   mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e "CREATE DATABASE $db"
 done
 
@@ -88,3 +89,41 @@ for (let i = 0; i < rows.length; i += 2) {
 }
 ' "${results[@]}"
 printf '\n%s\n' "${memory[@]}"
+
+# Submit → dispatched work order (issue 4), on MySQL: intake and routing side by side, routing
+# following intake's event stream; jiban-bench follows routing's and times each request from
+# intake's answer to its OrdersDispatched / RequestTriaged event. First at 1,000 submissions/s,
+# then closed loop at intake's maximum rate (does dispatch keep up?).
+JIBAN_DB_DSN="mysql://root@127.0.0.1:$port/bench_flow_intake" JIBAN_GRPC_ADDR=127.0.0.1:0 \
+  JIBAN_DB_POOL_SIZE=64 JIBAN_METRICS_ADDR=127.0.0.1:0 JIBAN_FIELD_KEYS="$keys" \
+  start "$work/flow-intake.log" "$bin/services/intake/jiban-intake"
+intake_port=$started_port
+intake_pid=$started_pid
+model_args=()
+msgs="$root/../shared/data/taidi2020c_msgs"
+if [ -f "$msgs/train.tsv" ]; then
+  "$bin/services/routing/jiban-routing" train --data="$msgs/train.tsv" --out="$work/model" >/dev/null
+  model_args=(JIBAN_CLASSIFIER_MODEL="$work/model")
+fi
+JIBAN_DB_DSN="mysql://root@127.0.0.1:$port/bench_flow_routing" JIBAN_GRPC_ADDR=127.0.0.1:0 \
+  JIBAN_METRICS_ADDR=127.0.0.1:0 JIBAN_INTAKE_ADDR="127.0.0.1:$intake_port" \
+  start "$work/flow-routing.log" env "${model_args[@]}" "$bin/services/routing/jiban-routing"
+routing_port=$started_port
+routing_pid=$started_pid
+flow=()
+flow+=("$("$bin/bench/jiban-bench" --target=127.0.0.1:"$intake_port" --rpc=intake.submit \
+  --concurrency="$concurrency" --seconds="$seconds" --texts="$texts" --rate=1000 \
+  --watch=127.0.0.1:"$routing_port" --label="submit → dispatched, 1,000/s (mysql)" || true)")
+flow+=("$("$bin/bench/jiban-bench" --target=127.0.0.1:"$intake_port" --rpc=intake.submit \
+  --concurrency="$concurrency" --seconds="$seconds" --texts="$texts" \
+  --watch=127.0.0.1:"$routing_port" --label="submit → dispatched, max rate (mysql)" || true)")
+echo
+node -e '
+const rows = process.argv.slice(1).map(JSON.parse);
+console.log("| what | submitted/s | submit p99 ms | dispatched | not dispatched | dispatch lag p50 ms | p99 ms | max ms |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+for (const r of rows) {
+  console.log(`| ${r.label} | ${r.rps} | ${r.p99_ms} | ${r.dispatched} | ${r.undispatched} | ${r.dispatch_p50_ms} | ${r.dispatch_p99_ms} | ${r.dispatch_max_ms} |`);
+}
+' "${flow[@]}"
+echo "routing resident memory: $(($(hwm_kb "$routing_pid") / 1024)) MiB peak"

@@ -7,4 +7,13 @@ cd "$root"
 bash deploy/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build build/release -j "$(nproc)" --target jiban
+# Routing's classifier: trained once from the public competition messages when they are beside the
+# repository (a few seconds); without them routing places requests by its rules alone.
+data_dir=${JIBAN_DATA_DIR:-./jiban-data}
+msgs="$root/../shared/data/taidi2020c_msgs"
+mkdir -p "$data_dir"
+if [ ! -f "$data_dir/classifier.model" ] && [ -f "$msgs/train.tsv" ]; then
+  build/release/services/jiban/jiban routing train --data="$msgs/train.tsv" --dev="$msgs/dev.tsv" \
+    --out="$data_dir/classifier.model"
+fi
 exec build/release/services/jiban/jiban dev

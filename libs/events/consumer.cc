@@ -1,5 +1,7 @@
 #include "libs/events/consumer.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
@@ -82,7 +84,17 @@ absl::Status Consumer::Apply(const jiban::events::v1::Event& event) {
     return absl::OkStatus();
   });
   if (s.ok() && applied) applied_.Increment();
+  if (s.ok()) {
+    absl::MutexLock lock(&mu_);
+    applied_through_ = std::max(applied_through_, event.sequence());
+  }
   return s;
+}
+
+bool Consumer::WaitApplied(int64_t sequence, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto reached = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return applied_through_ >= sequence; };
+  return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
 }
 
 bool Consumer::Backoff(absl::Duration d) {

@@ -49,6 +49,9 @@ class Consumer {
   // uses it; exposed for tests and replay tools.
   absl::Status Apply(const jiban::events::v1::Event& event);
   absl::StatusOr<int64_t> Cursor();
+  // Blocks until every event up to `sequence` has been applied (or skipped as applied before) by
+  // this consumer, or `timeout` passes; false on timeout. For tests and orderly hand-overs.
+  bool WaitApplied(int64_t sequence, absl::Duration timeout);
 
  private:
   void Loop();
@@ -65,6 +68,7 @@ class Consumer {
   absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
+  int64_t applied_through_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

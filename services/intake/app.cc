@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "grpcpp/create_channel.h"
+#include "services/intake/convert.h"
 
 #include "libs/status/macros.h"
 
@@ -20,6 +22,9 @@ IntakeConfig IntakeConfig::FromEnv(server::Env& env) {
   for (absl::string_view d : absl::StrSplit(env.String("JIBAN_DISTRICTS", ""), ',',
                                             absl::SkipWhitespace())) {
     c.districts.insert(std::string(absl::StripAsciiWhitespace(d)));
+  }
+  if (!env.String("JIBAN_ROUTING_ADDR", "").empty()) {
+    c.routing_address = env.Address("JIBAN_ROUTING_ADDR", "");
   }
   return c;
 }
@@ -51,12 +56,38 @@ absl::StatusOr<std::unique_ptr<IntakeApp>> IntakeApp::Create(const IntakeConfig&
   db::Database* db = app->db_.get();
   server.AddReadinessCheck([db] { return db->Ping(); });
   events::EventLog* log = app->log_.get();
-  server.OnDrain([log] { log->Stop(); });
+  IntakeApp* self = app.get();
+  server.OnDrain([self, log] {
+    if (self->routing_consumer_) self->routing_consumer_->Stop();
+    log->Stop();
+  });
   app->log_->Start();
+  if (!config.routing_address.empty()) {
+    JIBAN_RETURN_IF_ERROR(app->FollowRouting(config.routing_address, server.metrics()));
+  }
   return app;
 }
 
+absl::Status IntakeApp::FollowRouting(const std::string& address,
+                                      prometheus::Registry& metrics) {
+  SqlIntakeStore* store = store_.get();
+  routing_consumer_ = std::make_unique<events::Consumer>(
+      events::ConsumerOptions{
+          .name = "intake<-routing",
+          .source = grpc::CreateChannel(address, grpc::InsecureChannelCredentials())},
+      *db_,
+      [store](db::Transaction& tx, const jiban::events::v1::Event& e) -> absl::Status {
+        for (const RoutingProgress& p : ProgressOf(e)) {
+          JIBAN_RETURN_IF_ERROR(store->ApplyProgress(tx, p));
+        }
+        return absl::OkStatus();
+      },
+      metrics);
+  return routing_consumer_->Start();
+}
+
 IntakeApp::~IntakeApp() {
+  if (routing_consumer_) routing_consumer_->Stop();
   if (candidates_) candidates_->Stop();
   if (log_) log_->Stop();
 }

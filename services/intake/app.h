@@ -12,6 +12,7 @@
 #include "libs/crypto/sealer.h"
 #include "libs/db/db.h"
 #include "libs/db/migrate.h"
+#include "libs/events/consumer.h"
 #include "libs/events/event_log.h"
 #include "libs/events/service.h"
 #include "libs/server/env.h"
@@ -30,9 +31,11 @@ struct IntakeConfig {
   db::MigrateMode migrate = db::MigrateMode::kApply;
   std::string field_keys;         // crypto::Sealer spec (a secret)
   std::set<std::string> districts;  // empty: Kaifeng's
+  std::string routing_address;      // routing's event stream; empty: timelines show "received"
 
   // JIBAN_DB_DSN (required), JIBAN_DB_POOL_SIZE, JIBAN_DB_MIGRATE (apply|check),
-  // JIBAN_FIELD_KEYS_FILE or JIBAN_FIELD_KEYS (one is required), JIBAN_DISTRICTS (comma list).
+  // JIBAN_FIELD_KEYS_FILE or JIBAN_FIELD_KEYS (one is required), JIBAN_DISTRICTS (comma list),
+  // JIBAN_ROUTING_ADDR (optional).
   static IntakeConfig FromEnv(server::Env& env);
 };
 
@@ -49,6 +52,12 @@ class IntakeApp {
   ~IntakeApp();
 
   db::Database& database() { return *db_; }
+  // Follows routing's event stream at `address` (exactly once, in intake's database): request
+  // statuses and timelines show what routing did. Create calls it when routing_address is set;
+  // `jiban dev` calls it once routing is up.
+  absl::Status FollowRouting(const std::string& address, prometheus::Registry& metrics);
+  // The consumer of routing's events, when following (for tests and tools).
+  events::Consumer* routing_consumer() { return routing_consumer_.get(); }
   events::EventLog& event_log() { return *log_; }
 
  private:
@@ -62,6 +71,7 @@ class IntakeApp {
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<IntakeHandler> handler_;
   std::unique_ptr<events::EventLogService> events_service_;
+  std::unique_ptr<events::Consumer> routing_consumer_;
 };
 
 }  // namespace jiban::intake

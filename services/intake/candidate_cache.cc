@@ -99,7 +99,7 @@ absl::Status CandidateCache::Sync() {
   absl::MutexLock lock(&mu_);
   for (const auto& row : rows) {
     last_id_ = std::max(last_id_, row.Text(0));
-    if (row.Int(9) != static_cast<int>(Status::kReceived) ||
+    if (!IsOpen(static_cast<Status>(row.Int(9))) ||
         !DuplicateEligible(static_cast<Nature>(row.Int(10)))) {
       continue;
     }

@@ -1,5 +1,7 @@
 #include "services/intake/convert.h"
 
+#include "proto/jiban/routing/v1/routing.pb.h"
+
 #include "google/protobuf/util/time_util.h"
 #include "libs/pii/pii.h"
 
@@ -197,6 +199,34 @@ v1::RequestSummary ToSummary(const Request& r) {
   s.set_enterprise(r.requester.kind == Requester::Kind::kEnterprise);
   if (s.enterprise()) s.set_enterprise_credit_code(r.requester.enterprise.credit_code);
   return s;
+}
+
+std::vector<RoutingProgress> ProgressOf(const jiban::events::v1::Event& event) {
+  namespace rv1 = jiban::routing::v1;
+  using K = RoutingProgress::Kind;
+  const absl::Time at = absl::FromUnixSeconds(event.occurred_time().seconds()) +
+                        absl::Nanoseconds(event.occurred_time().nanos());
+  const auto progress = [&](const rv1::WorkOrder& o, K kind) {
+    return RoutingProgress{.request_id = o.request_id(),
+                           .kind = kind,
+                           .lead = o.lead(),
+                           .unit_name = o.unit_name(),
+                           .at = at};
+  };
+  std::vector<RoutingProgress> out;
+  rv1::OrdersDispatched dispatched;
+  rv1::OrderChanged changed;
+  if (event.payload().UnpackTo(&dispatched)) {
+    for (const auto& o : dispatched.orders()) out.push_back(progress(o, K::kDispatched));
+  } else if (event.payload().UnpackTo(&changed)) {
+    static const std::pair<const char*, K> kKinds[] = {
+        {"signed_for", K::kSignedFor}, {"returned", K::kReturned}, {"replied", K::kReplied},
+        {"rehandled", K::kRehandled}, {"closed", K::kClosed}};
+    for (const auto& [name, kind] : kKinds) {
+      if (changed.change() == name) out.push_back(progress(changed.order(), kind));
+    }
+  }
+  return out;
 }
 
 }  // namespace jiban::intake

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "proto/jiban/events/v1/events.pb.h"
 #include "proto/jiban/intake/v1/intake.pb.h"
 #include "services/intake/domain.h"
 
@@ -31,6 +32,10 @@ v1::Evaluation ToProto(const Evaluation& evaluation);
 v1::TimelineEntry ToProto(const TimelineEntry& entry);
 // The request without personal data, for events.
 v1::RequestSummary ToSummary(const Request& request);
+
+// What one of routing's events says of requests' progress (empty for events that say nothing
+// the requester sees).
+std::vector<RoutingProgress> ProgressOf(const jiban::events::v1::Event& event);
 
 }  // namespace jiban::intake
 

@@ -86,7 +86,6 @@ bool AnonymousAllowed(Nature n) {
 
 void Add(std::string& canon, const std::string& s) { absl::StrAppend(&canon, s.size(), ":", s, "|"); }
 
-bool Open(Status s) { return s == Status::kReceived; }
 
 // Times are stored in milliseconds; truncating here makes what a call returns equal what a later
 // read returns.
@@ -95,6 +94,35 @@ absl::Time NowMillis(const Clock& clock) {
 }
 
 }  // namespace
+
+bool IsOpen(Status s) { return s == Status::kReceived || s == Status::kInProgress; }
+
+std::optional<ProgressStep> StepFor(Status current, const RoutingProgress& p) {
+  using K = RoutingProgress::Kind;
+  if (current == Status::kWithdrawn || current == Status::kClosed) return std::nullopt;
+  if (!p.lead) {
+    if (p.kind == K::kDispatched) return ProgressStep{current, absl::StrCat(p.unit_name, " co-handles")};
+    if (p.kind == K::kReplied) return ProgressStep{current, absl::StrCat(p.unit_name, " replied its part")};
+    return std::nullopt;
+  }
+  switch (p.kind) {
+    case K::kDispatched:
+      return ProgressStep{Status::kInProgress, absl::StrCat("dispatched to ", p.unit_name)};
+    case K::kSignedFor:
+      return ProgressStep{current, absl::StrCat("signed for by ", p.unit_name)};
+    case K::kReturned:
+      return ProgressStep{Status::kInProgress,
+                          absl::StrCat("returned by ", p.unit_name, "; being dispatched again")};
+    case K::kReplied:
+      return ProgressStep{Status::kAnswered, absl::StrCat("answered by ", p.unit_name)};
+    case K::kRehandled:
+      return ProgressStep{Status::kInProgress,
+                          absl::StrCat("handled again by ", p.unit_name, " after the evaluation")};
+    case K::kClosed:
+      return ProgressStep{Status::kClosed, "closed"};
+  }
+  return std::nullopt;
+}
 
 Districts Districts::Kaifeng() {
   // 开封市 (GB/T 2260): 龙亭区 顺河回族区 鼓楼区 禹王台区 祥符区 杞县 通许县 尉氏县 兰考县.
@@ -479,7 +507,7 @@ absl::StatusOr<Intake::Page> Intake::List(const ListFilter& f, int page_size,
     v.Add("page_token", "not a token this service issued");
   }
   q.filter = f;
-  if (static_cast<int>(f.status) < 0 || static_cast<int>(f.status) > 4) v.Add("status", "unknown");
+  if (static_cast<int>(f.status) < 0 || static_cast<int>(f.status) > 5) v.Add("status", "unknown");
   if (static_cast<int>(f.nature) < 0 || static_cast<int>(f.nature) > kMaxNature) {
     v.Add("nature", "unknown");
   }
@@ -598,7 +626,7 @@ absl::StatusOr<Request> Intake::Withdraw(const std::string& id, const std::strin
                       if (cur.status == Status::kWithdrawn) {
                         return absl::CancelledError("no change");  // twice is not an error
                       }
-                      if (cur.status != Status::kReceived) {
+                      if (!IsOpen(cur.status)) {
                         return Precondition("REQUEST_ANSWERED",
                                             "an answered or closed request cannot be withdrawn");
                       }
@@ -675,7 +703,7 @@ absl::StatusOr<std::vector<Request>> Intake::Merge(const std::string& master_id,
         if (cur.member_count > 0) {
           return Precondition("MEMBER_IS_MASTER", "a member has duplicates of its own");
         }
-        if (!Open(cur.status)) {
+        if (!IsOpen(cur.status)) {
           return Precondition("REQUEST_FINISHED", "only open requests can be merged");
         }
         return Mutation{.kind = Mutation::Kind::kMerge,

@@ -28,7 +28,10 @@ enum class Nature {
   kPraise,
   kCouldNotGetDone
 };
-enum class Status { kUnspecified = 0, kReceived, kAnswered, kClosed, kWithdrawn };
+enum class Status { kUnspecified = 0, kReceived, kAnswered, kClosed, kWithdrawn, kInProgress };
+
+// Received or being handled: may still be supplemented, withdrawn, merged or matched as a duplicate.
+bool IsOpen(Status s);
 enum class Satisfaction {
   kUnspecified = 0,
   kVerySatisfied,
@@ -119,6 +122,24 @@ struct TimelineEntry {
 };
 
 // Who is calling, for events, error details and what they may see.
+// What routing reports of a request's work orders (from its events).
+struct RoutingProgress {
+  enum class Kind { kDispatched, kSignedFor, kReturned, kReplied, kRehandled, kClosed };
+  std::string request_id;
+  Kind kind = Kind::kDispatched;
+  bool lead = true;        // the lead unit's order (co-handlers only add timeline lines)
+  std::string unit_name;   // public: the unit's display name
+  absl::Time at;
+};
+
+// The request's status after `p` and the line its timeline gets, or nullopt when `p` changes
+// nothing the requester sees (a finished request, a co-handler's step).
+struct ProgressStep {
+  Status status;
+  std::string description;
+};
+std::optional<ProgressStep> StepFor(Status current, const RoutingProgress& p);
+
 struct CallContext {
   std::string request_id;
   std::string trace_id;

@@ -344,7 +344,7 @@ absl::Status SqlIntakeStore::FillTexts(std::vector<DuplicateCandidate>& candidat
     JIBAN_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT title, body, status, master_id "
                                                 "FROM intake_requests WHERE id = ?",
                                                 {c.id}));
-    if (rows.empty() || rows[0].Int(2) != static_cast<int>(Status::kReceived)) continue;
+    if (rows.empty() || !IsOpen(static_cast<Status>(rows[0].Int(2)))) continue;
     c.title = rows[0].Text(0);
     c.text = rows[0].Text(1);
     c.master_id = rows[0].Text(3);
@@ -490,6 +490,26 @@ absl::StatusOr<std::vector<Request>> SqlIntakeStore::Update(
     }
   }
   return ordered;
+}
+
+absl::Status SqlIntakeStore::ApplyProgress(db::Transaction& tx, const RoutingProgress& p) {
+  JIBAN_ASSIGN_OR_RETURN(auto row, tx.QueryOne(absl::StrCat("SELECT status FROM intake_requests"
+                                                            " WHERE id = ?",
+                                                            tx.ForUpdate()),
+                                               {p.request_id}));
+  if (!row) return absl::OkStatus();
+  const auto step = StepFor(static_cast<Status>(row->Int(0)), p);
+  if (!step) return absl::OkStatus();
+  const int64_t at = absl::ToUnixMillis(p.at);
+  JIBAN_RETURN_IF_ERROR(tx.Execute("UPDATE intake_requests SET status = ?, updated_at_ms = ?"
+                                   " WHERE id = ?",
+                                   {static_cast<int>(step->status), at, p.request_id})
+                            .status());
+  return tx
+      .Execute("INSERT INTO intake_history (request_id, at_ms, status, description)"
+               " VALUES (?, ?, ?, ?)",
+               {p.request_id, at, static_cast<int>(step->status), step->description})
+      .status();
 }
 
 }  // namespace jiban::intake

@@ -48,6 +48,10 @@ class SqlIntakeStore final : public IntakeStore {
                                               const std::string& idempotency_key,
                                               const CallContext& call) override;
 
+  // Applies routing's progress to the request inside `tx` (the event consumer's transaction):
+  // its status and a timeline line, as StepFor decides. Unknown requests are ignored.
+  absl::Status ApplyProgress(db::Transaction& tx, const RoutingProgress& p);
+
  private:
   absl::StatusOr<Request> FromRow(const db::Row& row) const;
   db::Value Seal(const char* column, const std::string& id, const std::string& plain) const;

@@ -92,6 +92,12 @@ int RunDev() {
     std::cerr << "jiban dev: routing: " << s.message() << "\n";
     return 1;
   }
+  if (auto s = (*intake)->FollowRouting(absl::StrCat(host, ":", routing_server.grpc_port()),
+                                        intake_server.metrics());
+      !s.ok()) {
+    std::cerr << "jiban dev: intake: " << s.message() << "\n";
+    return 1;
+  }
   std::cerr << "\nJiban dev mode is up (data in " << data_dir << ")\n"
             << "  intake   gRPC " << host << ":" << intake_server.grpc_port()
             << "   metrics http://" << host << ":" << intake_server.metrics_port() << "/metrics\n"

@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -28,7 +29,8 @@ bool Kept(char32_t c) {
 uint64_t Mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
   h *= 0xFF51AFD7ED558CCDULL;
-  return h ^ (h >> 33);
+  h ^= h >> 33;
+  return h == 0 ? 1 : h;  // 0 marks an empty index slot
 }
 
 absl::Status Invalid(absl::string_view what) {
@@ -116,10 +118,11 @@ absl::StatusOr<TextClassifier> TextClassifier::Train(const std::vector<LabelledT
   }
   std::sort(m.hashes_.begin(), m.hashes_.end());
   const double docs = static_cast<double>(data.size());
+  m.rows_.assign(m.hashes_.size() * m.stride(), 0);
   for (size_t f = 0; f < m.hashes_.size(); ++f) {
-    m.vocabulary_[m.hashes_[f]] = static_cast<int>(f);
-    m.idf_.push_back(static_cast<float>(std::log((1 + docs) / (1 + df[m.hashes_[f]])) + 1));
+    m.idf(f) = static_cast<float>(std::log((1 + docs) / (1 + df[m.hashes_[f]])) + 1);
   }
+  m.BuildIndex();
 
   // liblinear's problem: 1-based feature indices, a bias feature, -1 terminated rows.
   const int features = static_cast<int>(m.hashes_.size());
@@ -153,7 +156,6 @@ absl::StatusOr<TextClassifier> TextClassifier::Train(const std::vector<LabelledT
     return Model(train(&p, &param), [](model* q) { free_and_destroy_model(&q); });
   };
   const size_t k = m.labels_.size();
-  m.weights_.resize(static_cast<size_t>(features) * k);
   m.bias_.resize(k);
   if (options.nb_alpha <= 0) {
     Model trained = train_model(prob);
@@ -163,7 +165,7 @@ absl::StatusOr<TextClassifier> TextClassifier::Train(const std::vector<LabelledT
     for (int j = 0; j < trained->nr_class; ++j) column[static_cast<size_t>(trained->label[j])] = j;
     for (size_t c = 0; c < k; ++c) {
       for (int f = 0; f < features; ++f) {
-        m.weights_[static_cast<size_t>(f) * k + c] =
+        m.weight(static_cast<size_t>(f), c) =
             static_cast<float>(get_decfun_coef(trained.get(), f + 1, column[c]));
       }
       m.bias_[c] = static_cast<float>(get_decfun_coef(trained.get(), features + 1, column[c]));
@@ -203,7 +205,7 @@ absl::StatusOr<TextClassifier> TextClassifier::Train(const std::vector<LabelledT
     if (!trained) return Invalid("training failed");
     const int positive = trained->label[0] == 1 ? 0 : 1;
     for (int f = 0; f < features; ++f) {
-      m.weights_[static_cast<size_t>(f) * k + c] = static_cast<float>(
+      m.weight(static_cast<size_t>(f), c) = static_cast<float>(
           get_decfun_coef(trained.get(), f + 1, positive) * r[static_cast<size_t>(f)]);
     }
     m.bias_[c] = static_cast<float>(get_decfun_coef(trained.get(), features + 1, positive));
@@ -215,7 +217,7 @@ std::vector<std::pair<int, float>> TextClassifier::Vectorize(absl::string_view t
   // Known n-grams only, as feature indices; sorting the indices groups repeats for their counts.
   std::vector<int> known;
   for (uint64_t h : CharNgrams(text, options_.min_n, options_.max_n)) {
-    if (auto it = vocabulary_.find(h); it != vocabulary_.end()) known.push_back(it->second);
+    if (const int f = Find(h); f >= 0) known.push_back(f);
   }
   std::sort(known.begin(), known.end());
   std::vector<std::pair<int, float>> x;
@@ -224,7 +226,7 @@ std::vector<std::pair<int, float>> TextClassifier::Vectorize(absl::string_view t
     size_t j = i;
     while (j < known.size() && known[j] == known[i]) ++j;
     const double tf = j - i == 1 ? 1 : 1 + std::log(static_cast<double>(j - i));  // sublinear
-    const float v = static_cast<float>(tf * idf_[static_cast<size_t>(known[i])]);
+    const float v = static_cast<float>(tf * rows_[static_cast<size_t>(known[i]) * stride()]);
     x.emplace_back(known[i], v);
     norm += static_cast<double>(v) * v;
     i = j;
@@ -236,11 +238,30 @@ std::vector<std::pair<int, float>> TextClassifier::Vectorize(absl::string_view t
   return x;
 }
 
+void TextClassifier::BuildIndex() {
+  size_t capacity = 16;
+  while (capacity < hashes_.size() * 2) capacity *= 2;
+  index_.assign(capacity, Slot{});
+  for (size_t f = 0; f < hashes_.size(); ++f) {
+    size_t i = hashes_[f] & (capacity - 1);
+    while (index_[i].hash != 0) i = (i + 1) & (capacity - 1);
+    index_[i] = {hashes_[f], static_cast<int32_t>(f)};
+  }
+}
+
+int TextClassifier::Find(uint64_t hash) const {
+  const size_t mask = index_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    if (index_[i].hash == hash) return index_[i].feature;
+    if (index_[i].hash == 0) return -1;
+  }
+}
+
 std::vector<double> TextClassifier::Decisions(const std::vector<std::pair<int, float>>& x) const {
   const size_t k = labels_.size();
   std::vector<double> d(bias_.begin(), bias_.end());
   for (const auto& [f, v] : x) {
-    const float* w = &weights_[static_cast<size_t>(f) * k];
+    const float* w = &rows_[static_cast<size_t>(f) * stride() + 1];
     for (size_t c = 0; c < k; ++c) d[c] += static_cast<double>(w[c]) * v;
   }
   return d;
@@ -292,10 +313,9 @@ std::string TextClassifier::Serialize() const {
   out << "bias";
   for (float b : bias_) out << " " << b;
   out << "\nfeatures " << hashes_.size() << "\n";
-  const size_t k = labels_.size();
   for (size_t f = 0; f < hashes_.size(); ++f) {
-    out << hashes_[f] << " " << idf_[f];
-    for (size_t c = 0; c < k; ++c) out << " " << weights_[f * k + c];
+    out << hashes_[f] << " ";
+    for (size_t c = 0; c < stride(); ++c) out << (c == 0 ? "" : " ") << rows_[f * stride() + c];
     out << "\n";
   }
   return out.str();
@@ -325,16 +345,14 @@ absl::StatusOr<TextClassifier> TextClassifier::Parse(absl::string_view text) {
   }
   if (!(in >> word >> n) || word != "features" || n > 50'000'000) return Invalid("bad features");
   m.hashes_.resize(n);
-  m.idf_.resize(n);
-  m.weights_.resize(n * k);
-  m.vocabulary_.reserve(n);
+  m.rows_.resize(n * m.stride());
   for (size_t f = 0; f < n; ++f) {
-    if (!(in >> m.hashes_[f] >> m.idf_[f])) return Invalid("truncated feature table");
-    for (size_t c = 0; c < k; ++c) {
-      if (!(in >> m.weights_[f * k + c])) return Invalid("truncated feature table");
+    if (!(in >> m.hashes_[f]) || m.hashes_[f] == 0) return Invalid("truncated feature table");
+    for (size_t c = 0; c < m.stride(); ++c) {
+      if (!(in >> m.rows_[f * m.stride() + c])) return Invalid("truncated feature table");
     }
-    m.vocabulary_[m.hashes_[f]] = static_cast<int>(f);
   }
+  m.BuildIndex();
   return m;
 }
 

@@ -14,7 +14,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -60,7 +59,7 @@ class TextClassifier {
 
   Prediction Predict(absl::string_view text) const;
   const std::vector<std::string>& categories() const { return labels_; }
-  size_t features() const { return idf_.size(); }
+  size_t features() const { return hashes_.size(); }
   const ClassifierOptions& options() const { return options_; }
 
  private:
@@ -68,13 +67,24 @@ class TextClassifier {
   std::vector<std::pair<int, float>> Vectorize(absl::string_view text) const;
   std::vector<double> Decisions(const std::vector<std::pair<int, float>>& x) const;
 
+  // Open addressing over the n-gram hashes (built from hashes_): a lookup touches one slot and
+  // then the feature's row, which keeps prediction within a few cache misses per n-gram.
+  struct Slot {
+    uint64_t hash = 0;  // 0: empty (hashes are never 0)
+    int32_t feature = -1;
+  };
+  void BuildIndex();
+  int Find(uint64_t hash) const;
+  size_t stride() const { return labels_.size() + 1; }
+  float& idf(size_t f) { return rows_[f * stride()]; }
+  float& weight(size_t f, size_t c) { return rows_[f * stride() + 1 + c]; }
+
   ClassifierOptions options_;
   std::vector<std::string> labels_;
-  absl::flat_hash_map<uint64_t, int> vocabulary_;  // n-gram hash → feature index
-  std::vector<uint64_t> hashes_;                    // feature index → n-gram hash
-  std::vector<float> idf_;
-  std::vector<float> weights_;  // feature-major: weights_[f * labels + k]
-  std::vector<float> bias_;     // per category
+  std::vector<uint64_t> hashes_;  // feature index → n-gram hash
+  std::vector<Slot> index_;
+  std::vector<float> rows_;       // per feature: idf, then one weight per category
+  std::vector<float> bias_;       // per category
 };
 
 // Accuracy, macro-averaged F1 and the confusion matrix (rows: true, columns: predicted).

@@ -48,6 +48,7 @@ v1::WorkOrder ToProto(const WorkOrder& o) {
   p.set_request_id(o.request_id);
   p.set_tracking_number(o.tracking_number);
   p.set_unit_id(o.unit_id);
+  p.set_unit_name(o.unit_name);
   p.set_lead(o.lead);
   p.set_mode(static_cast<v1::HandlingMode>(o.mode));
   p.set_state(static_cast<v1::OrderState>(o.state));
@@ -93,6 +94,7 @@ WorkOrder FromProto(const v1::WorkOrder& p) {
   o.request_id = p.request_id();
   o.tracking_number = p.tracking_number();
   o.unit_id = p.unit_id();
+  o.unit_name = p.unit_name();
   o.lead = p.lead();
   o.mode = static_cast<Mode>(p.mode());
   o.state = static_cast<OrderState>(p.state());

@@ -330,6 +330,7 @@ absl::StatusOr<std::vector<WorkOrder>> Routing::Dispatch(Store& s, RoutedRequest
     o.request_id = r.facts.id;
     o.tracking_number = r.facts.tracking_number;
     o.unit_id = units[i]->id;
+    o.unit_name = units[i]->name;
     o.lead = i == 0;
     o.mode = rule.mode;
     o.rule_id = rule.id;

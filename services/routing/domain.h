@@ -155,6 +155,7 @@ struct WorkOrder {
   std::string request_id;
   std::string tracking_number;
   std::string unit_id;
+  std::string unit_name;
   bool lead = true;
   Mode mode = Mode::kTriage;
   OrderState state = OrderState::kDispatched;

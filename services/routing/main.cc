@@ -3,8 +3,10 @@
 #include <string>
 #include <vector>
 
+#include "libs/server/server.h"
 #include "services/routing/app.h"
 
 int main(int argc, char** argv) {
+  jiban::server::BlockTerminationSignals();
   return jiban::routing::RunStandalone(argv[0], std::vector<std::string>(argv + 1, argv + argc));
 }

@@ -73,28 +73,46 @@ absl::StatusOr<std::optional<RoutedRequest>> SqlStore::GetRequest(const std::str
 }
 
 absl::Status SqlStore::PutRequest(const RoutedRequest& r, bool insert) {
-  const std::optional<int64_t> clock =
-      r.clock_start ? std::optional<int64_t>(absl::ToUnixMillis(*r.clock_start)) : std::nullopt;
-  const std::string excluded = absl::StrJoin(r.excluded_units, ",");
+  // Built value by value: GCC 12 misreads braced lists of variants as uninitialised.
+  db::Value clock;
+  if (r.clock_start) clock = db::Value(absl::ToUnixMillis(*r.clock_start));
+  db::Params params;
+  if (insert) {
+    for (db::Value v : {db::Value(r.facts.id), db::Value(r.facts.tracking_number),
+                        db::Value(static_cast<int>(r.facts.nature)),
+                        db::Value(r.facts.title.substr(0, 1200)), db::Value(r.facts.district_code),
+                        db::Value(r.facts.town_code), db::Value(r.facts.enterprise ? 1 : 0),
+                        db::Value(absl::ToUnixMillis(r.facts.create_time))}) {
+      params.push_back(std::move(v));
+    }
+  }
+  params.emplace_back(static_cast<int>(r.state));
+  params.emplace_back(r.triage_reason);
+  if (insert) {
+    params.emplace_back(r.category);
+    params.emplace_back(r.confidence);
+    params.emplace_back(absl::StrJoin(r.excluded_units, ","));
+  }
+  params.emplace_back(r.return_count);
+  params.push_back(clock);
+  params.emplace_back(r.paused_working_days);
+  params.emplace_back(absl::ToUnixMillis(r.update_time));
   if (insert) {
     return tx_
-        .Execute(absl::StrCat("INSERT INTO routing_requests (", kRequestColumns,
-                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                 {r.facts.id, r.facts.tracking_number, static_cast<int>(r.facts.nature),
-                  r.facts.title.substr(0, 1200), r.facts.district_code, r.facts.town_code,
-                  r.facts.enterprise ? 1 : 0, absl::ToUnixMillis(r.facts.create_time),
-                  static_cast<int>(r.state), r.triage_reason, r.category, r.confidence, excluded,
-                  r.return_count, clock ? db::Value(*clock) : db::Value(), r.paused_working_days,
-                  absl::ToUnixMillis(r.update_time)})
+        .Execute(absl::StrCat("INSERT INTO routing_requests (id, tracking_number, nature, title,"
+                              " district_code, town_code, enterprise, created_at_ms, state,"
+                              " triage_reason, category, confidence, excluded_units, return_count,"
+                              " clock_start_ms, paused_working_days, updated_at_ms)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                 params)
         .status();
   }
+  params.emplace_back(r.facts.id);
   JIBAN_ASSIGN_OR_RETURN(
       int64_t n,
       tx_.Execute("UPDATE routing_requests SET state = ?, triage_reason = ?, return_count = ?,"
                   " clock_start_ms = ?, paused_working_days = ?, updated_at_ms = ? WHERE id = ?",
-                  {static_cast<int>(r.state), r.triage_reason, r.return_count,
-                   clock ? db::Value(*clock) : db::Value(),
-                   r.paused_working_days, absl::ToUnixMillis(r.update_time), r.facts.id}));
+                  params));
   return db::ExpectOneRow(n, "routing request");
 }
 

@@ -52,6 +52,9 @@ struct Suite {
     if (!r.ok()) FAIL(r.status());
     routing_app = std::move(r).value();
     REQUIRE(routing_server.Start().ok());
+    REQUIRE(intake_app
+                ->FollowRouting(absl::StrCat("127.0.0.1:", routing_server.grpc_port()), metrics)
+                .ok());
     intake_stub = iv1::IntakeService::NewStub(grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", intake_server.grpc_port()), grpc::InsecureChannelCredentials()));
     auto routing_channel = grpc::CreateChannel(
@@ -64,7 +67,13 @@ struct Suite {
         [this](db::Transaction& tx, const events::v1::Event& e) -> absl::Status {
           rv1::OrdersDispatched d;
           rv1::RequestTriaged t;
-          if (e.payload().UnpackTo(&d)) {
+          rv1::OrderChanged c;
+          if (e.payload().UnpackTo(&c)) {
+            tx.OnCommit([this, c, seq = e.sequence()] {
+              absl::MutexLock lock(&mu);
+              changes.push_back({c.order().request_id() + "/" + c.change(), seq});
+            });
+          } else if (e.payload().UnpackTo(&d)) {
             tx.OnCommit([this, d] {
               absl::MutexLock lock(&mu);
               for (const auto& o : d.orders()) dispatched.push_back(o);
@@ -84,6 +93,23 @@ struct Suite {
     watcher.reset();
     routing_server.Shutdown();
     intake_server.Shutdown();
+  }
+
+  // Waits until routing has emitted `change` for the request, then until intake has applied
+  // routing's events up to it; false on timeout.
+  bool IntakeHasSeen(const std::string& request_id, const std::string& change) {
+    int64_t seq = 0;
+    {
+      absl::MutexLock lock(&mu);
+      auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu) {
+        for (const auto& [key, s] : changes) {
+          if (key == request_id + "/" + change) seq = s;
+        }
+        return seq > 0;
+      };
+      if (!mu.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(30))) return false;
+    }
+    return intake_app->routing_consumer()->WaitApplied(seq, absl::Seconds(30));
   }
 
   // Waits (on a condition, with a timeout) until routing has sent `request_id` to triage.
@@ -128,6 +154,7 @@ struct Suite {
   absl::Mutex mu;
   std::vector<rv1::WorkOrder> dispatched ABSL_GUARDED_BY(mu);
   std::set<std::string> triaged ABSL_GUARDED_BY(mu);
+  std::vector<std::pair<std::string, int64_t>> changes ABSL_GUARDED_BY(mu);  // "req/change", seq
 };
 
 iv1::SubmitRequestRequest CouldNotGetDone(const std::string& request_id) {
@@ -195,13 +222,40 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
               .ok());
   CHECK(replied.order().state() == rv1::ORDER_STATE_REPLIED);
 
+  // Intake follows routing: the requester sees who has it and the answer, then evaluates.
+  REQUIRE(s.IntakeHasSeen(request_id, "replied"));
+  iv1::TrackRequestRequest track;
+  track.set_tracking_number(submitted.request().tracking_number());
+  iv1::TrackRequestResponse tracked;
+  REQUIRE(s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::TrackRequest, track, &tracked)
+              .ok());
+  CHECK(tracked.status() == iv1::REQUEST_STATUS_ANSWERED);
+  std::vector<std::string> lines;
+  for (const auto& e : tracked.timeline()) lines.push_back(e.description());
+  CHECK(lines == std::vector<std::string>{"received", "dispatched to 市纪委监委办不成事反映窗口",
+                                          "signed for by 市纪委监委办不成事反映窗口",
+                                          "answered by 市纪委监委办不成事反映窗口"});
+  iv1::EvaluateRequestRequest evaluate;
+  evaluate.set_id(request_id);
+  evaluate.mutable_evaluation()->set_satisfaction(iv1::SATISFACTION_SATISFIED);
+  evaluate.mutable_evaluation()->set_resolution(iv1::RESOLUTION_RESOLVED);
+  iv1::EvaluateRequestResponse evaluated;
+  REQUIRE(s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::EvaluateRequest, evaluate,
+                 &evaluated)
+              .ok());
+  REQUIRE(s.IntakeHasSeen(request_id, "closed"));
+  REQUIRE(s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::TrackRequest, track, &tracked)
+              .ok());
+  CHECK(tracked.status() == iv1::REQUEST_STATUS_CLOSED);
+
   rv1::ListWorkOrdersRequest list;
   list.set_unit_id("window.could-not-get-done");
   rv1::ListWorkOrdersResponse listed;
   REQUIRE(s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::ListWorkOrders, list, &listed)
               .ok());
   REQUIRE(listed.orders_size() == 1);
-  CHECK(listed.orders(0).version() == 3);
+  CHECK(listed.orders(0).version() == 4);
+  CHECK(listed.orders(0).state() == rv1::ORDER_STATE_CLOSED);
 }
 
 TEST_CASE("what no rule can place waits on the triage desk, reachable over gRPC") {

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Smoke test of the routing binary from the outside: configuration errors; `train` writing a model
+# the service then loads; intake and routing side by side on SQLite, a submission to intake
+# becoming a work order (waited for on routing's own event stream, not by sleeping), read back
+# through reflection-only buf curl; promtool on /metrics; SIGTERM → exit 0.
+# Usage: routing_smoke.sh PATH/TO/jiban-intake PATH/TO/jiban-routing   (exit 77 = tools missing)
+set -euo pipefail
+intake=${1:?usage: routing_smoke.sh jiban-intake jiban-routing}
+routing=${2:?usage: routing_smoke.sh jiban-intake jiban-routing}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+buf="$root/tools/node_modules/.bin/buf"
+for tool in "$buf" promtool curl node; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "smoke: $tool is missing (deploy/install-deps.sh installs it)"
+    [ "${CI:-}" = "true" ] && exit 1 || exit 77
+  fi
+done
+work=$(mktemp -d /tmp/jiban-smoke.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "smoke: FAIL: $*"; for f in "$work"/*.log "$work"/*.err; do echo "--- $f"; cat "$f"; done; exit 1; }
+bufcurl() { "$buf" curl --protocol grpc --http2-prior-knowledge --timeout 10s "$@"; }
+
+# 1. Bad configuration: exit 2, naming every variable.
+set +e
+env -u JIBAN_DB_DSN -u JIBAN_INTAKE_ADDR "$routing" >"$work/cfg.out" 2>&1
+code=$?
+set -e
+[ "$code" = 2 ] || fail "bad configuration exited $code, want 2"
+grep -q JIBAN_DB_DSN "$work/cfg.out" || fail "config error does not name JIBAN_DB_DSN"
+grep -q JIBAN_INTAKE_ADDR "$work/cfg.out" || fail "config error does not name JIBAN_INTAKE_ADDR"
+
+# 2. train: a model from a small labelled file; a broken file is refused.
+{
+  for w in 公交车 站台 红绿灯 出租车 停车场; do printf '交通运输\t%s的问题需要处理\n' "$w"; done
+  for w in 噪音 排污 油烟 河道发臭 空气污染; do printf '环境保护\t%s的问题需要处理\n' "$w"; done
+} >"$work/train.tsv"
+"$routing" train --data="$work/train.tsv" --out="$work/model" --min-df=1 >"$work/train.out" 2>&1 \
+  || fail "train: $(cat "$work/train.out")"
+head -1 "$work/model" | grep -q 'jiban-text-classifier 1' || fail "train wrote no model"
+printf 'no tab here\n' >"$work/bad.tsv"
+if "$routing" train --data="$work/bad.tsv" --out="$work/bad.model" >"$work/bad.out" 2>&1; then
+  fail "train accepted a broken file"
+fi
+
+# 3. Intake, then routing following it (ports from the kernel, read from the "started" lines).
+start() {  # name, command... → sets grpc_port, metrics_port
+  local name=$1
+  shift
+  "$@" >"$work/$name.log" 2>"$work/$name.err" &
+  pids+=($!)
+  timeout 15 grep -q -m1 '"msg":"started"' <(tail -n +1 --pid="$!" -f "$work/$name.log") \
+    || fail "$name did not start"
+  local line
+  line=$(grep '"msg":"started"' "$work/$name.log")
+  grpc_port=$(sed -E 's/.*"grpc_port":([0-9]+).*/\1/' <<<"$line")
+  metrics_port=$(sed -E 's/.*"metrics_port":([0-9]+).*/\1/' <<<"$line")
+}
+node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
+  process.stdout.write(`active=k1;k1=${k()};index=${k()}`)' >"$work/field-keys"
+JIBAN_DB_DSN="sqlite:$work/intake.db" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR=127.0.0.1:0 \
+  JIBAN_FIELD_KEYS_FILE="$work/field-keys" start intake "$intake"
+intake_url="http://127.0.0.1:$grpc_port"
+JIBAN_DB_DSN="sqlite:$work/routing.db" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR=127.0.0.1:0 \
+  JIBAN_INTAKE_ADDR="127.0.0.1:$grpc_port" JIBAN_CLASSIFIER_MODEL="$work/model" \
+  JIBAN_DRAIN_SECONDS=5 start routing "$routing"
+url="http://127.0.0.1:$grpc_port"
+routing_pid=${pids[1]}
+
+services=$(bufcurl --list-services "$url")
+for s in jiban.routing.v1.RoutingService jiban.events.v1.EventLogService grpc.health.v1.Health; do
+  grep -qx "$s" <<<"$services" || fail "reflection does not list $s: $services"
+done
+health=$(bufcurl -d '{"service":"jiban.routing.v1.RoutingService"}' "$url/grpc.health.v1.Health/Check")
+grep -q '"SERVING"' <<<"$health" || fail "health: $health"
+classified=$(bufcurl -d '{"text":"楼下饭店油烟和噪音"}' "$url/jiban.routing.v1.RoutingService/ClassifyText")
+grep -q '环境保护' <<<"$classified" || fail "ClassifyText with the trained model: $classified"
+
+# 4. Submit to intake; routing's event stream delivers the dispatch (grep stops at the first).
+body='{"requestId":"smoke-r1","request":{"channel":"CHANNEL_WINDOW","nature":"NATURE_COULD_NOT_GET_DONE",
+       "title":"证照变更跑了三次没办成","text":"材料齐全，窗口让下周再来。",
+       "location":{"districtCode":"410204"},
+       "requester":{"citizen":{"name":"李四","phone":"13800138000"}}}}'
+bufcurl -d "$body" "$intake_url/jiban.intake.v1.IntakeService/SubmitRequest" >"$work/submit.out" \
+  || fail "submit: $(cat "$work/submit.out")"
+# The stream stays open; buf ends it after 5 s, by which time grep has (or has not) seen the event.
+{ "$buf" curl --protocol grpc --http2-prior-knowledge --timeout 5s -d '{"afterSequence":"0"}' \
+    "$url/jiban.events.v1.EventLogService/StreamEvents" 2>/dev/null || true; } \
+  | grep -q -m1 'OrdersDispatched' || fail "no OrdersDispatched event on routing's stream"
+orders=$(bufcurl -d '{"unitId":"window.could-not-get-done"}' "$url/jiban.routing.v1.RoutingService/ListWorkOrders")
+grep -q '"ORDER_STATE_DISPATCHED"' <<<"$orders" || fail "no dispatched order: $orders"
+grep -q '"HANDLING_MODE_SUPERVISE"' <<<"$orders" || fail "wrong mode: $orders"
+
+# 5. /metrics passes promtool and carries routing's own series.
+curl -sS -o "$work/metrics" "http://127.0.0.1:$metrics_port/metrics"
+promtool check metrics <"$work/metrics" || fail "promtool check metrics"
+grep -q '^jiban_routing_calendar_fallback_total' "$work/metrics" || fail "no calendar fallback counter"
+
+# 6. SIGTERM drains and exits 0; no personal data in routing's logs or database.
+kill -TERM "$routing_pid"
+set +e
+wait "$routing_pid"
+code=$?
+set -e
+[ "$code" = 0 ] || fail "routing exit code after SIGTERM: $code"
+for secret in 13800138000 李四; do
+  if grep -aq "$secret" "$work/routing.log" "$work/routing.err" "$work/routing.db"*; then
+    fail "personal data reached routing"
+  fi
+done
+echo "smoke: routing OK"
