@@ -53,6 +53,7 @@ v1::WorkOrder ToProto(const WorkOrder& o) {
   p.set_mode(static_cast<v1::HandlingMode>(o.mode));
   p.set_state(static_cast<v1::OrderState>(o.state));
   p.set_rule_id(o.rule_id);
+  p.set_dispatch_note(o.dispatch_note);
   p.set_category(o.category);
   p.set_confidence(o.confidence);
   *p.mutable_dispatch_time() = Ts(o.dispatch_time);
@@ -99,6 +100,7 @@ WorkOrder FromProto(const v1::WorkOrder& p) {
   o.mode = static_cast<Mode>(p.mode());
   o.state = static_cast<OrderState>(p.state());
   o.rule_id = p.rule_id();
+  o.dispatch_note = p.dispatch_note();
   o.category = p.category();
   o.confidence = p.confidence();
   o.dispatch_time = T(p.dispatch_time());

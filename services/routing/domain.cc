@@ -334,6 +334,7 @@ absl::StatusOr<std::vector<WorkOrder>> Routing::Dispatch(Store& s, RoutedRequest
     o.lead = i == 0;
     o.mode = rule.mode;
     o.rule_id = rule.id;
+    if (rule.id == "triage") o.dispatch_note = rule.description;
     o.category = r.category;
     o.confidence = r.confidence;
     o.dispatch_time = now;
@@ -490,12 +491,7 @@ absl::StatusOr<WorkOrder> Routing::Get(const std::string& id) {
   if (id.empty() || id.size() > 64) {
     return InvalidArgument("INVALID_REQUEST", {{"id", "required, at most 64 characters"}});
   }
-  std::optional<WorkOrder> found;
-  const absl::Status done = tx_.Run([&](Store& s) -> absl::Status {
-    JIBAN_ASSIGN_OR_RETURN(found, s.GetOrder(id, false));
-    return absl::OkStatus();
-  });
-  JIBAN_RETURN_IF_ERROR(done);
+  JIBAN_ASSIGN_OR_RETURN(auto found, reader_.FindOrder(id));
   if (!found) return NotFound();
   return *found;
 }

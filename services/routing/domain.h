@@ -160,6 +160,7 @@ struct WorkOrder {
   Mode mode = Mode::kTriage;
   OrderState state = OrderState::kDispatched;
   std::string rule_id;
+  std::string dispatch_note;  // the triage desk's decision
   std::string category;
   double confidence = 0;
   absl::Time dispatch_time;
@@ -235,6 +236,7 @@ struct OrderQuery {
 class Reader {
  public:
   virtual ~Reader() = default;
+  virtual absl::StatusOr<std::optional<WorkOrder>> FindOrder(const std::string& id) = 0;
   virtual absl::StatusOr<std::vector<WorkOrder>> ListOrders(const OrderQuery& q) = 0;
   virtual absl::StatusOr<std::vector<RoutedRequest>> ListTriage(const std::string& after_id,
                                                                 int limit) = 0;

@@ -93,6 +93,11 @@ class FakeDb final : public Transactor, public Reader, public ConfigRepository {
     if (s.ok()) state = std::move(copy);
     return s;
   }
+  absl::StatusOr<std::optional<WorkOrder>> FindOrder(const std::string& id) override {
+    auto it = state.orders.find(id);
+    if (it == state.orders.end()) return std::nullopt;
+    return it->second;
+  }
   absl::StatusOr<std::vector<WorkOrder>> ListOrders(const OrderQuery& q) override {
     std::vector<WorkOrder> out;
     for (auto it = state.orders.rbegin(); it != state.orders.rend(); ++it) {
@@ -236,6 +241,30 @@ TEST_CASE("the starter dispatch list places requests as the seed describes", "[r
     CHECK(f.Submit(dup).empty());
     CHECK(f.db.state.requests.at("r7").state == RequestState::kMerged);
   }
+}
+
+TEST_CASE("with a model, the classifier's category places the request", "[routing]") {
+  Fixture f;
+  std::vector<LabelledText> data;
+  for (const char* t : {"工厂排污河道发臭", "夜间施工噪音扰民", "饭店油烟污染空气", "垃圾焚烧有异味"}) {
+    data.push_back({"环境保护", t});
+  }
+  for (const char* t : {"学校违规补课收费", "幼儿园学位不足", "老师体罚学生", "中学入学划片不公"}) {
+    data.push_back({"教育文体", t});
+  }
+  auto model = TextClassifier::Train(data, {.min_df = 1});
+  REQUIRE(model.ok());
+  f.routing->SetClassifier(std::make_shared<const TextClassifier>(*model));
+  auto orders = f.Submit(f.Facts("m1", Nature::kComplaint, "化工厂排污，河道发臭", ""));
+  REQUIRE(f.db.state.requests.at("m1").category == "环境保护");
+  // Two categories: the winner's softmax share is at least one half, above min_confidence.
+  CHECK(f.db.state.requests.at("m1").confidence >= 0.5);
+  REQUIRE(orders.size() == 1);
+  CHECK(orders[0].unit_id == "dept.ecology");
+  CHECK(orders[0].category == "环境保护");
+  auto classified = f.routing->Classify("学校补课收费");
+  REQUIRE(classified.has_value());
+  CHECK(classified->category == "教育文体");
 }
 
 TEST_CASE("categories reach their department, by place first for construction", "[routing]") {
@@ -435,6 +464,7 @@ TEST_CASE("returns go to the triage desk, which cannot pick a complained-about u
   REQUIRE(again.ok());
   REQUIRE(again->size() == 1);
   CHECK((*again)[0].clock_start == Monday10());
+  CHECK((*again)[0].dispatch_note == "属地负责");
   CHECK((*again)[0].dispatch_time == Monday10() + absl::Hours(5));
   auto retry = f.routing->Assign("r1", back, f.Key("k4"));
   REQUIRE(retry.ok());

@@ -202,6 +202,12 @@ absl::Status SqlTransactor::Run(const std::function<absl::Status(Store&)>& fn) {
   });
 }
 
+absl::StatusOr<std::optional<WorkOrder>> SqlReader::FindOrder(const std::string& id) {
+  JIBAN_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT body FROM routing_orders WHERE id = ?", {id}));
+  if (rows.empty()) return std::nullopt;
+  return OrderFromBody(rows[0].Text(0));
+}
+
 absl::StatusOr<std::vector<WorkOrder>> SqlReader::ListOrders(const OrderQuery& q) {
   std::string sql = "SELECT body FROM routing_orders WHERE 1 = 1";
   db::Params params;

@@ -52,6 +52,7 @@ class SqlTransactor final : public Transactor {
 class SqlReader final : public Reader {
  public:
   explicit SqlReader(db::Database& db) : db_(db) {}
+  absl::StatusOr<std::optional<WorkOrder>> FindOrder(const std::string& id) override;
   absl::StatusOr<std::vector<WorkOrder>> ListOrders(const OrderQuery& q) override;
   absl::StatusOr<std::vector<RoutedRequest>> ListTriage(const std::string& after_id,
                                                         int limit) override;
