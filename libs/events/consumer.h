@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -48,6 +49,8 @@ class Consumer {
   // Applies one event exactly once (skipping it when the cursor is already past it). The loop
   // uses it; exposed for tests and replay tools.
   absl::Status Apply(const jiban::events::v1::Event& event);
+  // Applies events (in sequence order) in one transaction: all of them or none.
+  absl::Status ApplyAll(const std::vector<const jiban::events::v1::Event*>& events);
   absl::StatusOr<int64_t> Cursor();
   // Blocks until every event up to `sequence` has been applied (or skipped as applied before) by
   // this consumer, or `timeout` passes; false on timeout. For tests and orderly hand-overs.

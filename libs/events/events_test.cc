@@ -222,6 +222,35 @@ TEST_CASE("a failing handler is retried and applies once") {
   CHECK(f.SeenMarkers() == std::multiset<std::string>{"flaky"});
 }
 
+TEST_CASE("a batch applies all its events in one transaction or none of them") {
+  auto dialect = GENERATE(from_range(testing::Drivers()));
+  INFO("driver " << testing::DialectName(dialect));
+  Fixture f(dialect);
+  std::atomic<bool> refuse_b{true};
+  // Consumer started on an empty log, so the loop has nothing to apply: the test drives ApplyAll.
+  f.StartConsumer([&](db::Transaction&, const v1::Event& e) -> absl::Status {
+    if (refuse_b && e.aggregate_id() == "b") return absl::UnavailableError("refused");
+    return absl::OkStatus();
+  });
+  f.consumer->Stop();
+  for (const char* m : {"a", "b", "c"}) REQUIRE(f.Produce(m).ok());
+  auto read = f.log.Read(0, 10);
+  REQUIRE(read.ok());
+  REQUIRE(read->events.size() == 3);
+  std::vector<const v1::Event*> batch;
+  for (const auto& e : read->events) batch.push_back(&e);
+  CHECK(f.consumer->ApplyAll(batch).code() == absl::StatusCode::kUnavailable);
+  CHECK(f.SeenMarkers().empty());  // "a" rolled back with the failing "b"
+  CHECK(f.consumer->Cursor().value() == 0);
+  refuse_b = false;
+  REQUIRE(f.consumer->ApplyAll(batch).ok());
+  CHECK(f.SeenMarkers() == std::multiset<std::string>{"a", "b", "c"});
+  CHECK(f.consumer->Cursor().value() == 3);
+  CHECK(f.consumer->WaitApplied(3, absl::Seconds(1)));
+  REQUIRE(f.consumer->ApplyAll(batch).ok());  // a replayed batch changes nothing
+  CHECK(f.SeenMarkers().size() == 3);
+}
+
 TEST_CASE("StreamEvents rejects bad arguments naming the fields") {
   Fixture f(db::Dialect::kSqlite);
   auto stub = v1::EventLogService::NewStub(f.channel);

@@ -63,15 +63,15 @@ class TextClassifier {
   const ClassifierOptions& options() const { return options_; }
 
  private:
-  // Sorted (feature index, weight) pairs of a text, L2-normalised TF-IDF.
+  // (feature index, weight) pairs of a text, L2-normalised TF-IDF, in no particular order.
   std::vector<std::pair<int, float>> Vectorize(absl::string_view text) const;
   std::vector<double> Decisions(const std::vector<std::pair<int, float>>& x) const;
 
   // Open addressing over the n-gram hashes (built from hashes_): a lookup touches one slot and
   // then the feature's row, which keeps prediction within a few cache misses per n-gram.
   struct Slot {
-    uint64_t hash = 0;  // 0: empty (hashes are never 0)
-    int32_t feature = -1;
+    uint32_t check = 0;     // the hash's high half: tells n-grams sharing a slot apart
+    int32_t feature = -1;   // -1: empty
   };
   void BuildIndex();
   int Find(uint64_t hash) const;
