@@ -234,6 +234,7 @@ TEST_CASE("a batch applies all its events in one transaction or none of them") {
   });
   f.consumer->Stop();
   for (const char* m : {"a", "b", "c"}) REQUIRE(f.Produce(m).ok());
+  REQUIRE(f.log.SequencePending().ok());  // number them now rather than wait for the sequencer
   auto read = f.log.Read(0, 10);
   REQUIRE(read.ok());
   REQUIRE(read->events.size() == 3);
