@@ -58,16 +58,24 @@ int Env::Int(const char* name, int fallback, int min, int max) {
   return out;
 }
 
-absl::Duration Env::Seconds(const char* name, double fallback, double min, double max) {
+double Env::Number(const char* name, double fallback, double min, double max) {
   const char* v = Get(name);
-  if (v == nullptr) return absl::Seconds(fallback);
+  if (v == nullptr) return fallback;
   double out = 0;
   if (!absl::SimpleAtod(v, &out) || !(out >= min && out <= max)) {
-    errors_.push_back(absl::StrCat(name, " must be a number of seconds between ", min, " and ",
-                                   max));
-    return absl::Seconds(fallback);
+    errors_.push_back(absl::StrCat(name, " must be a number between ", min, " and ", max));
+    return fallback;
   }
-  return absl::Seconds(out);
+  return out;
+}
+
+absl::Duration Env::Seconds(const char* name, double fallback, double min, double max) {
+  const size_t before = errors_.size();
+  const double seconds = Number(name, fallback, min, max);
+  if (errors_.size() > before) {
+    errors_.back() = absl::StrCat(name, " must be a number of seconds between ", min, " and ", max);
+  }
+  return absl::Seconds(seconds);
 }
 
 bool Env::Bool(const char* name, bool fallback) {

@@ -29,6 +29,7 @@ class Env {
   // Secret), or else <name> itself. Never echoed in errors.
   std::string Secret(const std::string& name);
   int Int(const char* name, int fallback, int min, int max);
+  double Number(const char* name, double fallback, double min, double max);
   absl::Duration Seconds(const char* name, double fallback, double min, double max);
   bool Bool(const char* name, bool fallback);
   // host:port (host may be empty, an IPv4 address, a name, or [IPv6]); port 0..65535.

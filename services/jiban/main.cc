@@ -4,6 +4,7 @@
 //   jiban dev                 every service in one process on SQLite files (JIBAN_DATA_DIR)
 //   jiban intake              the intake service alone (same configuration as jiban-intake)
 //   jiban routing [train ...] the routing service alone (same as jiban-routing)
+//   jiban escalation          the escalation service alone (same as jiban-escalation)
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,19 +14,21 @@
 #include "absl/strings/str_cat.h"
 #include "libs/crypto/sealer.h"
 #include "libs/server/server.h"
+#include "services/escalation/app.h"
 #include "services/intake/app.h"
 #include "services/routing/app.h"
 
 namespace {
 
 int Usage() {
-  std::cerr << "usage: jiban dev | jiban intake | jiban routing [train ...]\n"
+  std::cerr << "usage: jiban dev | jiban intake | jiban routing [train ...] | jiban escalation\n"
                "  dev      run every service in one process on SQLite files\n"
                "           (JIBAN_DATA_DIR, default ./jiban-data; JIBAN_DEV_HOST, default "
                "127.0.0.1)\n"
                "  intake   run the intake service (JIBAN_DB_DSN, JIBAN_GRPC_ADDR, ...)\n"
                "  routing  run the routing service (JIBAN_DB_DSN, JIBAN_INTAKE_ADDR, ...), or\n"
-               "           `routing train --data=FILE --out=MODEL` to build its classifier\n";
+               "           `routing train --data=FILE --out=MODEL` to build its classifier\n"
+               "  escalation  run the escalation service (JIBAN_DB_DSN, JIBAN_ROUTING_ADDR, ...)\n";
   return 2;
 }
 
@@ -98,6 +101,24 @@ int RunDev() {
     std::cerr << "jiban dev: intake: " << s.message() << "\n";
     return 1;
   }
+  jiban::server::Server escalation_server({.name = "escalation",
+                                           .grpc_address = absl::StrCat(host, ":8083"),
+                                           .metrics_address = absl::StrCat(host, ":9093"),
+                                           .drain_timeout = absl::Seconds(5)},
+                                          &std::cout);
+  auto escalation = jiban::escalation::EscalationApp::Create(
+      {.db_dsn =
+           absl::StrCat("sqlite:", (std::filesystem::path(data_dir) / "escalation.db").string()),
+       .routing_address = absl::StrCat(host, ":", routing_server.grpc_port())},
+      escalation_server);
+  if (!escalation.ok()) {
+    std::cerr << "jiban dev: escalation: " << escalation.status().message() << "\n";
+    return 1;
+  }
+  if (auto s = escalation_server.Start(); !s.ok()) {
+    std::cerr << "jiban dev: escalation: " << s.message() << "\n";
+    return 1;
+  }
   std::cerr << "\nJiban dev mode is up (data in " << data_dir << ")\n"
             << "  intake   gRPC " << host << ":" << intake_server.grpc_port()
             << "   metrics http://" << host << ":" << intake_server.metrics_port() << "/metrics\n"
@@ -105,12 +126,16 @@ int RunDev() {
             << "   metrics http://" << host << ":" << routing_server.metrics_port() << "/metrics"
             << (routing_config.model_file.empty() ? "   (rules only: no classifier.model)" : "")
             << "\n"
+            << "  escalation gRPC " << host << ":" << escalation_server.grpc_port()
+            << "   metrics http://" << host << ":" << escalation_server.metrics_port()
+            << "/metrics\n"
             << "Try:  tools/node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\\n"
             << "        http://" << host << ":" << intake_server.grpc_port()
             << "/jiban.intake.v1.IntakeService/SubmitRequest -d @docs/examples/submit.json\n"
             << "Stop with Ctrl-C.\n\n";
-  // SIGTERM drains routing first (its consumer reads intake's stream), then intake.
+  // SIGTERM drains the followers first (each reads the previous one's stream).
   jiban::server::WaitForTerminationSignal();
+  escalation_server.Shutdown();
   routing_server.Shutdown();
   intake_server.Shutdown();
   return 0;
@@ -124,6 +149,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "dev") return RunDev();
   if (command == "intake") return jiban::intake::RunStandalone("jiban intake");
+  if (command == "escalation") return jiban::escalation::RunStandalone("jiban escalation");
   if (command == "routing") {
     return jiban::routing::RunStandalone("jiban routing",
                                          std::vector<std::string>(argv + 2, argv + argc));

@@ -54,6 +54,7 @@ v1::WorkOrder ToProto(const WorkOrder& o) {
   p.set_state(static_cast<v1::OrderState>(o.state));
   p.set_rule_id(o.rule_id);
   p.set_dispatch_note(o.dispatch_note);
+  p.set_request_nature(static_cast<jiban::intake::v1::Nature>(o.nature));
   p.set_category(o.category);
   p.set_confidence(o.confidence);
   *p.mutable_dispatch_time() = Ts(o.dispatch_time);
@@ -101,6 +102,7 @@ WorkOrder FromProto(const v1::WorkOrder& p) {
   o.state = static_cast<OrderState>(p.state());
   o.rule_id = p.rule_id();
   o.dispatch_note = p.dispatch_note();
+  o.nature = static_cast<Nature>(p.request_nature());
   o.category = p.category();
   o.confidence = p.confidence();
   o.dispatch_time = T(p.dispatch_time());

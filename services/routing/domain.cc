@@ -329,6 +329,7 @@ absl::StatusOr<std::vector<WorkOrder>> Routing::Dispatch(Store& s, RoutedRequest
     o.id = ids_.Next();
     o.request_id = r.facts.id;
     o.tracking_number = r.facts.tracking_number;
+    o.nature = r.facts.nature;
     o.unit_id = units[i]->id;
     o.unit_name = units[i]->name;
     o.lead = i == 0;

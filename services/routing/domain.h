@@ -161,6 +161,7 @@ struct WorkOrder {
   OrderState state = OrderState::kDispatched;
   std::string rule_id;
   std::string dispatch_note;  // the triage desk's decision
+  Nature nature = Nature::kComplaint;  // the request's
   std::string category;
   double confidence = 0;
   absl::Time dispatch_time;

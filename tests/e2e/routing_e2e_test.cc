@@ -1,6 +1,7 @@
-// Intake and routing end to end over real gRPC on both drivers: a submission to intake becomes a
-// dispatched work order in routing (through intake's event stream), which a unit then signs for
-// and replies to through routing's gRPC API; refusals and bad input carry their reasons.
+// Intake, routing and escalation end to end over real gRPC on both drivers: a submission to
+// intake becomes a dispatched work order in routing (through intake's event stream), which a unit
+// then signs for and replies to through routing's gRPC API, while escalation (following routing's
+// stream) lights it up; refusals and bad input carry their reasons.
 #include <catch2/catch.hpp>
 #include <set>
 #include <sstream>
@@ -15,6 +16,7 @@
 #include "libs/testing/test_db.h"
 #include "proto/jiban/routing/v1/routing.grpc.pb.h"
 #include "services/intake/app.h"
+#include "services/escalation/app.h"
 #include "services/routing/app.h"
 
 namespace jiban {
@@ -35,9 +37,11 @@ struct Suite {
   explicit Suite(db::Dialect dialect)
       : intake_db(TestDatabase::Create(dialect)),
         routing_db(TestDatabase::Create(dialect)),
+        escalation_db(TestDatabase::Create(dialect)),
         watcher_db(TestDatabase::Create(dialect, {events::Migrations(dialect)})),
         intake_server(Options("intake"), &logs),
-        routing_server(Options("routing"), &logs) {
+        routing_server(Options("routing"), &logs),
+        escalation_server(Options("escalation"), &logs) {
     auto i = intake::IntakeApp::Create(
         {.db_dsn = intake_db->dsn(), .db_pool_size = 8, .field_keys = crypto::Sealer::NewSpec()},
         intake_server);
@@ -55,6 +59,17 @@ struct Suite {
     REQUIRE(intake_app
                 ->FollowRouting(absl::StrCat("127.0.0.1:", routing_server.grpc_port()), metrics)
                 .ok());
+    auto e = escalation::EscalationApp::Create(
+        {.db_dsn = escalation_db->dsn(),
+         .routing_address = absl::StrCat("127.0.0.1:", routing_server.grpc_port()),
+         .scan_interval = absl::Milliseconds(100)},
+        escalation_server);
+    if (!e.ok()) FAIL(e.status());
+    escalation_app = std::move(e).value();
+    REQUIRE(escalation_server.Start().ok());
+    escalation_stub = escalation::v1::EscalationService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", escalation_server.grpc_port()),
+        grpc::InsecureChannelCredentials()));
     intake_stub = iv1::IntakeService::NewStub(grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", intake_server.grpc_port()), grpc::InsecureChannelCredentials()));
     auto routing_channel = grpc::CreateChannel(
@@ -91,6 +106,7 @@ struct Suite {
   }
   ~Suite() {
     watcher.reset();
+    escalation_server.Shutdown();
     routing_server.Shutdown();
     intake_server.Shutdown();
   }
@@ -142,11 +158,13 @@ struct Suite {
     return (stub->*method)(&ctx, req, resp);
   }
 
-  std::unique_ptr<TestDatabase> intake_db, routing_db, watcher_db;
+  std::unique_ptr<TestDatabase> intake_db, routing_db, escalation_db, watcher_db;
   std::ostringstream logs;
-  server::Server intake_server, routing_server;
+  server::Server intake_server, routing_server, escalation_server;
   std::unique_ptr<intake::IntakeApp> intake_app;
   std::unique_ptr<routing::RoutingApp> routing_app;
+  std::unique_ptr<escalation::EscalationApp> escalation_app;
+  std::unique_ptr<escalation::v1::EscalationService::Stub> escalation_stub;
   std::unique_ptr<iv1::IntakeService::Stub> intake_stub;
   std::unique_ptr<rv1::RoutingService::Stub> routing_stub;
   prometheus::Registry metrics;
@@ -190,6 +208,22 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
   CHECK(order.tracking_number() == submitted.request().tracking_number());
   CHECK(order.deadline().seconds() > order.dispatch_time().seconds());
   CHECK_FALSE(order.person_answerable().name().empty());
+
+  // Escalation follows routing: a "could not get it done" report is a red light at once, naming
+  // the window and its person answerable.
+  escalation::v1::ListLightsRequest lights_req;
+  lights_req.set_unit_id("window.could-not-get-done");
+  escalation::v1::ListLightsResponse lights;
+  // The dispatch event is routing's first for this suite: wait until escalation applied it.
+  REQUIRE(s.escalation_app->consumer().WaitApplied(1, absl::Seconds(30)));
+  REQUIRE(s.Call(s.escalation_stub.get(), &escalation::v1::EscalationService::Stub::ListLights,
+                 lights_req, &lights)
+              .ok());
+  REQUIRE(lights.lights_size() == 1);
+  CHECK(lights.lights(0).cause() == escalation::v1::LIGHT_CAUSE_COULD_NOT_GET_DONE);
+  CHECK(lights.lights(0).colour() == escalation::v1::LIGHT_COLOUR_RED);
+  CHECK(lights.lights(0).order_id() == order.id());
+  CHECK(lights.lights(0).person_answerable().name() == order.person_answerable().name());
 
   rv1::SignForWorkOrderRequest sign;
   sign.set_request_id("sign-1");

@@ -1,0 +1,160 @@
+#include "services/escalation/app.h"
+
+#include <iostream>
+
+#include "grpcpp/create_channel.h"
+#include "libs/status/macros.h"
+#include "libs/status/status.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "services/escalation/convert.h"
+
+namespace jiban::escalation {
+namespace {
+
+const char* CauseName(Cause c) {
+  switch (c) {
+    case Cause::kSignForNear: return "sign_for_near";
+    case Cause::kSignForOverdue: return "sign_for_overdue";
+    case Cause::kHandlingNear: return "handling_near";
+    case Cause::kHandlingOverdue: return "handling_overdue";
+    case Cause::kFirstReturn: return "first_return";
+    case Cause::kBouncing: return "bouncing";
+    case Cause::kCouldNotGetDone: return "could_not_get_done";
+    case Cause::kDissatisfiedAgain: return "dissatisfied_again";
+  }
+  return "unknown";
+}
+
+const char* ColourName(Colour c) { return c == Colour::kRed ? "red" : "yellow"; }
+
+}  // namespace
+
+EscalationConfig EscalationConfig::FromEnv(server::Env& env) {
+  EscalationConfig c;
+  c.db_dsn = env.Required("JIBAN_DB_DSN");
+  c.db_pool_size = env.Int("JIBAN_DB_POOL_SIZE", 8, 1, 512);
+  c.migrate = env.OneOf("JIBAN_DB_MIGRATE", "apply", {"apply", "check"}) == "check"
+                  ? db::MigrateMode::kCheckOnly
+                  : db::MigrateMode::kApply;
+  c.routing_address = env.Required("JIBAN_ROUTING_ADDR");
+  if (!c.routing_address.empty()) c.routing_address = env.Address("JIBAN_ROUTING_ADDR", "");
+  c.policy.yellow_share = env.Number("JIBAN_YELLOW_SHARE", 0.8, 0.5, 0.99);
+  c.policy.max_returns = env.Int("JIBAN_MAX_RETURNS", 2, 1, 10);
+  c.scan_interval = env.Seconds("JIBAN_SCAN_SECONDS", 1, 0.05, 60);
+  return c;
+}
+
+absl::StatusOr<std::unique_ptr<EscalationApp>> EscalationApp::Create(
+    const EscalationConfig& config, server::Server& server, Clock* clock) {
+  auto app = std::make_unique<EscalationApp>();
+  app->clock_ = clock != nullptr ? clock : &app->system_clock_;
+  app->ids_ = std::make_unique<IdGenerator>(*app->clock_);
+  JIBAN_ASSIGN_OR_RETURN(app->db_,
+                         db::Database::Open(config.db_dsn, {.pool_size = config.db_pool_size}));
+  JIBAN_RETURN_IF_ERROR(db::Migrate(*app->db_, Migrations(app->db_->dialect()), config.migrate));
+  app->log_ = std::make_unique<events::EventLog>(*app->db_, *app->clock_, *app->ids_,
+                                                 server.metrics());
+  auto& raised = prometheus::BuildCounter()
+                     .Name("jiban_escalation_lights_raised_total")
+                     .Help("Lights raised, by colour and cause")
+                     .Register(server.metrics());
+  app->active_ = &prometheus::BuildGauge()
+                      .Name("jiban_escalation_active_lights")
+                      .Help("Lights not yet cleared, by colour and cause (refreshed every scan)")
+                      .Register(server.metrics());
+  app->transactor_ = std::make_unique<SqlTransactor>(
+      *app->db_, *app->log_, [&raised](const Light& l) {
+        raised.Add({{"colour", ColourName(ColourOf(l.cause))}, {"cause", CauseName(l.cause)}})
+            .Increment();
+      });
+  app->reader_ = std::make_unique<SqlReader>(*app->db_);
+  app->escalation_ = std::make_unique<Escalation>(*app->transactor_, *app->reader_, *app->clock_,
+                                                  *app->ids_, config.policy);
+  app->handler_ = std::make_unique<EscalationHandler>(*app->escalation_);
+  app->events_service_ = std::make_unique<events::EventLogService>(*app->log_);
+  Escalation* escalation = app->escalation_.get();
+  events::EventLog* log = app->log_.get();
+  const SqlTransactor* transactor = app->transactor_.get();
+  app->consumer_ = std::make_unique<events::Consumer>(
+      events::ConsumerOptions{
+          .name = "escalation<-routing",
+          .source = grpc::CreateChannel(config.routing_address,
+                                        grpc::InsecureChannelCredentials())},
+      *app->db_,
+      [escalation, log, transactor](db::Transaction& tx,
+                                    const jiban::events::v1::Event& e) -> absl::Status {
+        SqlStore store(tx, *log, transactor->hook());
+        for (const OrderUpdate& u : UpdatesOf(e)) {
+          JIBAN_RETURN_IF_ERROR(escalation->OnUpdate(store, u, {e.request_id(), e.trace_id()}));
+        }
+        return absl::OkStatus();
+      },
+      server.metrics());
+  server.AddService(app->handler_.get(), kServiceName);
+  server.AddService(app->events_service_.get(), "jiban.events.v1.EventLogService");
+  db::Database* db = app->db_.get();
+  server.AddReadinessCheck([db] { return db->Ping(); });
+  EscalationApp* self = app.get();
+  server.OnDrain([self] { self->Stop(); });
+  app->log_->Start();
+  JIBAN_RETURN_IF_ERROR(app->consumer_->Start());
+  const absl::Duration interval = config.scan_interval;
+  app->scanner_ = std::thread([self, interval] { self->ScanLoop(interval); });
+  return app;
+}
+
+void EscalationApp::ScanLoop(absl::Duration interval) {
+  server::Logger logger("escalation", &std::cerr);
+  while (true) {
+    auto fired = escalation_->Tick(clock_->Now());
+    if (!fired.ok()) {
+      logger.Warn("timer scan failed; retrying", {{"reason", ReasonOf(fired.status())}});
+    }
+    if (auto counts = reader_->CountActive(""); counts.ok()) {
+      for (Cause c : {Cause::kSignForNear, Cause::kSignForOverdue, Cause::kHandlingNear,
+                      Cause::kHandlingOverdue, Cause::kFirstReturn, Cause::kBouncing,
+                      Cause::kCouldNotGetDone, Cause::kDissatisfiedAgain}) {
+        int64_t n = 0;
+        for (const LightCount& lc : *counts) n = lc.cause == c ? lc.active : n;
+        active_->Add({{"colour", ColourName(ColourOf(c))}, {"cause", CauseName(c)}})
+            .Set(static_cast<double>(n));
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    if (mu_.AwaitWithTimeout(absl::Condition(&stop_), interval)) return;
+  }
+}
+
+void EscalationApp::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  if (scanner_.joinable()) scanner_.join();
+  if (consumer_) consumer_->Stop();
+  if (log_) log_->Stop();
+}
+
+EscalationApp::~EscalationApp() { Stop(); }
+
+int RunStandalone(const char* program) {
+  server::Env env;
+  auto options = server::ServerOptions::FromEnv(env, "escalation", 8083, 9093);
+  auto config = EscalationConfig::FromEnv(env);
+  if (auto s = env.Validate(); !s.ok()) {
+    std::cerr << program << ": " << s.message() << "\n";
+    return 2;
+  }
+  server::Server server(options, &std::cout);
+  auto app = EscalationApp::Create(config, server);
+  absl::Status started = app.ok() ? server.Start() : app.status();
+  if (!started.ok()) {
+    std::cerr << program << ": cannot start: " << started.message() << "\n";
+    return 1;
+  }
+  server.RunUntilSignalled();
+  return 0;
+}
+
+}  // namespace jiban::escalation

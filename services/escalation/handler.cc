@@ -1,0 +1,58 @@
+#include "services/escalation/handler.h"
+
+#include "libs/server/call.h"
+#include "libs/status/status.h"
+#include "services/escalation/convert.h"
+
+namespace jiban::escalation {
+namespace {
+
+grpc::Status Fail(const grpc::ServerContext& ctx, const absl::Status& s) {
+  auto info = server::CallInfoOf(ctx);
+  return ToGrpcStatus(s, info.request_id, info.trace.trace_id);
+}
+
+}  // namespace
+
+grpc::Status EscalationHandler::ListLights(grpc::ServerContext* ctx,
+                                           const v1::ListLightsRequest* req,
+                                           v1::ListLightsResponse* resp) {
+  LightQuery q{.unit_id = req->unit_id(), .active_only = req->active_only()};
+  Violations v;
+  if (req->colour() < 0 || req->colour() > 2) v.Add("colour", "unknown");
+  if (req->cause() < 0 || req->cause() > 8) v.Add("cause", "unknown");
+  if (!v.empty()) return Fail(*ctx, v.Status());
+  if (req->colour() != v1::LIGHT_COLOUR_UNSPECIFIED) q.colour = static_cast<Colour>(req->colour());
+  if (req->cause() != v1::LIGHT_CAUSE_UNSPECIFIED) q.cause = static_cast<Cause>(req->cause());
+  std::string next;
+  auto lights = escalation_.List(q, req->page_size(), req->page_token(), &next);
+  if (!lights.ok()) return Fail(*ctx, lights.status());
+  for (const Light& l : *lights) *resp->add_lights() = ToProto(l);
+  resp->set_next_page_token(next);
+  return grpc::Status::OK;
+}
+
+grpc::Status EscalationHandler::ListOrderLights(grpc::ServerContext* ctx,
+                                                const v1::ListOrderLightsRequest* req,
+                                                v1::ListOrderLightsResponse* resp) {
+  auto lights = escalation_.OrderHistory(req->order_id());
+  if (!lights.ok()) return Fail(*ctx, lights.status());
+  for (const Light& l : *lights) *resp->add_lights() = ToProto(l);
+  return grpc::Status::OK;
+}
+
+grpc::Status EscalationHandler::CountLights(grpc::ServerContext* ctx,
+                                            const v1::CountLightsRequest* req,
+                                            v1::CountLightsResponse* resp) {
+  auto counts = escalation_.Counts(req->unit_id());
+  if (!counts.ok()) return Fail(*ctx, counts.status());
+  for (const LightCount& c : *counts) {
+    auto* out = resp->add_counts();
+    out->set_colour(static_cast<v1::LightColour>(ColourOf(c.cause)));
+    out->set_cause(static_cast<v1::LightCause>(c.cause));
+    out->set_active(c.active);
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace jiban::escalation
