@@ -3,10 +3,13 @@
 # the service then loads; intake and routing side by side on SQLite, a submission to intake
 # becoming a work order (waited for on routing's own event stream, not by sleeping), read back
 # through reflection-only buf curl; promtool on /metrics; SIGTERM → exit 0.
-# Usage: routing_smoke.sh PATH/TO/jiban-intake PATH/TO/jiban-routing   (exit 77 = tools missing)
+# Escalation follows routing: the same submission is a red light on its stream and in its API.
+# Usage: routing_smoke.sh jiban-intake jiban-routing jiban-escalation   (exit 77 = tools missing)
 set -euo pipefail
-intake=${1:?usage: routing_smoke.sh jiban-intake jiban-routing}
-routing=${2:?usage: routing_smoke.sh jiban-intake jiban-routing}
+usage="usage: routing_smoke.sh jiban-intake jiban-routing jiban-escalation"
+intake=${1:?$usage}
+routing=${2:?$usage}
+escalation=${3:?$usage}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 buf="$root/tools/node_modules/.bin/buf"
 for tool in "$buf" promtool curl node; do
@@ -91,6 +94,27 @@ bufcurl -d "$body" "$intake_url/jiban.intake.v1.IntakeService/SubmitRequest" >"$
 orders=$(bufcurl -d '{"unitId":"window.could-not-get-done"}' "$url/jiban.routing.v1.RoutingService/ListWorkOrders")
 grep -q '"ORDER_STATE_DISPATCHED"' <<<"$orders" || fail "no dispatched order: $orders"
 grep -q '"HANDLING_MODE_SUPERVISE"' <<<"$orders" || fail "wrong mode: $orders"
+
+# 4b. Escalation, started after the dispatch, catches up from routing's stream: a red light.
+routing_url=$url
+routing_metrics=$metrics_port
+JIBAN_DB_DSN="sqlite:$work/escalation.db" JIBAN_GRPC_ADDR=127.0.0.1:0 \
+  JIBAN_METRICS_ADDR=127.0.0.1:0 JIBAN_ROUTING_ADDR="127.0.0.1:${routing_url##*:}" \
+  JIBAN_SCAN_SECONDS=0.2 start escalation "$escalation"
+escalation_url="http://127.0.0.1:$grpc_port"
+escalation_metrics=$metrics_port
+{ "$buf" curl --protocol grpc --http2-prior-knowledge --timeout 5s -d '{"afterSequence":"0"}' \
+    "$escalation_url/jiban.events.v1.EventLogService/StreamEvents" 2>/dev/null || true; } \
+  | grep -q -m1 'LIGHT_CAUSE_COULD_NOT_GET_DONE' || fail "no light on escalation's stream"
+lights=$(bufcurl -d '{"unitId":"window.could-not-get-done","activeOnly":true}' \
+  "$escalation_url/jiban.escalation.v1.EscalationService/ListLights")
+grep -q '"LIGHT_COLOUR_RED"' <<<"$lights" || fail "no red light: $lights"
+curl -sS -o "$work/escalation-metrics" "http://127.0.0.1:$escalation_metrics/metrics"
+promtool check metrics <"$work/escalation-metrics" || fail "promtool check metrics (escalation)"
+grep -q '^jiban_escalation_active_lights{cause="could_not_get_done",colour="red"} 1' \
+  "$work/escalation-metrics" || fail "active lights gauge"
+url=$routing_url
+metrics_port=$routing_metrics
 
 # 5. /metrics passes promtool and carries routing's own series.
 curl -sS -o "$work/metrics" "http://127.0.0.1:$metrics_port/metrics"
