@@ -18,10 +18,12 @@ int main(int argc, char** argv) {
   int passes = 20;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a.rfind("--model=", 0) == 0) model_path = a.substr(8);
-    else if (a.rfind("--texts=", 0) == 0) texts_path = a.substr(8);
-    else if (a.rfind("--passes=", 0) == 0 && absl::SimpleAtoi(a.substr(9), &passes) && passes > 0) {}
-    else {
+    if (a.rfind("--model=", 0) == 0)
+      model_path = a.substr(8);
+    else if (a.rfind("--texts=", 0) == 0)
+      texts_path = a.substr(8);
+    else if (a.rfind("--passes=", 0) == 0 && absl::SimpleAtoi(a.substr(9), &passes) && passes > 0) {
+    } else {
       std::cerr << "usage: jiban-classify-bench --model=FILE --texts=FILE [--passes=20]\n";
       return 2;
     }
@@ -43,8 +45,9 @@ int main(int argc, char** argv) {
     for (const auto& t : *texts) {
       const auto start = std::chrono::steady_clock::now();
       const auto p = model->Predict(t.text);
-      const double us = std::chrono::duration<double, std::micro>(
-                            std::chrono::steady_clock::now() - start).count();
+      const double us =
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+              .count();
       if (pass == 0) {
         right += p.category == t.label ? 1 : 0;  // the first pass warms the caches
       } else {

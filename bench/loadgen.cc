@@ -11,8 +11,8 @@
 // the same request, for every submission of the measuring window that intake did not link to an
 // open master as a duplicate (those are handled with their master and get no orders).
 #include <algorithm>
-#include <fstream>
 #include <atomic>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -55,17 +55,28 @@ bool Parse(int argc, char** argv, Args* a) {
     if (arg.rfind("--", 0) != 0 || eq == std::string::npos) return false;
     const std::string key = arg.substr(2, eq - 2), value = arg.substr(eq + 1);
     bool ok = true;
-    if (key == "target") a->target = value;
-    else if (key == "rpc") a->rpc = value;
-    else if (key == "label") a->label = value;
-    else if (key == "texts") a->texts = value;
-    else if (key == "concurrency") ok = absl::SimpleAtoi(value, &a->concurrency) && a->concurrency > 0;
-    else if (key == "channels") ok = absl::SimpleAtoi(value, &a->channels) && a->channels > 0;
-    else if (key == "seconds") ok = absl::SimpleAtod(value, &a->seconds) && a->seconds > 0;
-    else if (key == "warmup") ok = absl::SimpleAtod(value, &a->warmup) && a->warmup >= 0;
-    else if (key == "rate") ok = absl::SimpleAtod(value, &a->rate) && a->rate >= 0;
-    else if (key == "watch") a->watch = value;
-    else return false;
+    if (key == "target")
+      a->target = value;
+    else if (key == "rpc")
+      a->rpc = value;
+    else if (key == "label")
+      a->label = value;
+    else if (key == "texts")
+      a->texts = value;
+    else if (key == "concurrency")
+      ok = absl::SimpleAtoi(value, &a->concurrency) && a->concurrency > 0;
+    else if (key == "channels")
+      ok = absl::SimpleAtoi(value, &a->channels) && a->channels > 0;
+    else if (key == "seconds")
+      ok = absl::SimpleAtod(value, &a->seconds) && a->seconds > 0;
+    else if (key == "warmup")
+      ok = absl::SimpleAtod(value, &a->warmup) && a->warmup >= 0;
+    else if (key == "rate")
+      ok = absl::SimpleAtod(value, &a->rate) && a->rate >= 0;
+    else if (key == "watch")
+      a->watch = value;
+    else
+      return false;
     if (!ok) return false;
   }
   return a->rpc == "echo" || a->rpc == "intake.submit" || a->rpc == "intake.get";
@@ -94,17 +105,16 @@ constexpr const char* kDistricts[] = {"410202", "410203", "410204", "410205", "4
                                       "410221", "410222", "410223", "410225"};
 
 // One call of the chosen RPC; `n` makes each request distinct (a new request id per call).
-grpc::Status CallOnce(const Args& args, const std::vector<Message>& texts,
-                      grpc::Channel* channel, uint64_t n, int slot, std::string* created_id,
-                      bool* duplicate) {
+grpc::Status CallOnce(const Args& args, const std::vector<Message>& texts, grpc::Channel* channel,
+                      uint64_t n, int slot, std::string* created_id, bool* duplicate) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (args.rpc == "echo") {
     jiban::bench::v1::EchoRequest req;
     req.set_payload(std::string(500, 'x'));
     jiban::bench::v1::EchoResponse resp;
-    return jiban::bench::v1::EchoService::NewStub(std::shared_ptr<grpc::Channel>(
-                                                      channel, [](grpc::Channel*) {}))
+    return jiban::bench::v1::EchoService::NewStub(
+               std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}))
         ->Echo(&ctx, req, &resp);
   }
   if (args.rpc == "intake.get") {
@@ -132,7 +142,8 @@ grpc::Status CallOnce(const Args& args, const std::vector<Message>& texts,
     if (!args.watch.empty()) {
       // Following dispatch: two messages joined, so that few submissions are duplicates of an
       // earlier one (a duplicate is handled with its master and gets no orders of its own).
-      const Message& other = texts[(n * 104729 + static_cast<uint64_t>(slot) * 7919 + 17) % texts.size()];
+      const Message& other =
+          texts[(n * 104729 + static_cast<uint64_t>(slot) * 7919 + 17) % texts.size()];
       r->set_text(m.text.substr(0, 3000) + "。另外，" + other.text.substr(0, 3000));
     }
     r->mutable_location()->set_district_code(kDistricts[(n + slot) % 9]);
@@ -211,7 +222,8 @@ int main(int argc, char** argv) {
                  "[--texts=attachment3_msgs_votes.tsv] [--rate=CALLS_PER_S] [--watch=ROUTING]\n";
     return 2;
   }
-  const std::vector<Message> texts = args.texts.empty() ? std::vector<Message>() : LoadTexts(args.texts);
+  const std::vector<Message> texts =
+      args.texts.empty() ? std::vector<Message>() : LoadTexts(args.texts);
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < args.channels; ++i) {
     grpc::ChannelArguments ch;
@@ -304,22 +316,24 @@ int main(int argc, char** argv) {
     std::sort(lags.begin(), lags.end());
     auto lag = [&lags](double p) {
       if (lags.empty()) return 0.0;
-      return lags[std::min(lags.size() - 1, static_cast<size_t>(p * static_cast<double>(lags.size())))];
+      return lags[std::min(lags.size() - 1,
+                           static_cast<size_t>(p * static_cast<double>(lags.size())))];
     };
     uint64_t merged = 0;
     for (uint64_t d : duplicates) merged += d;
-    dispatch = absl::StrFormat(",\"duplicates\":%d,\"dispatched\":%d,\"undispatched\":%d,"
-                               "\"dispatch_p50_ms\":%.1f,\"dispatch_p99_ms\":%.1f,"
-                               "\"dispatch_max_ms\":%.1f",
-                               merged, lags.size(), missing, lag(0.5) * 1000, lag(0.99) * 1000,
-                               lags.empty() ? 0.0 : lags.back() * 1000);
+    dispatch = absl::StrFormat(
+        ",\"duplicates\":%d,\"dispatched\":%d,\"undispatched\":%d,"
+        "\"dispatch_p50_ms\":%.1f,\"dispatch_p99_ms\":%.1f,"
+        "\"dispatch_max_ms\":%.1f",
+        merged, lags.size(), missing, lag(0.5) * 1000, lag(0.99) * 1000,
+        lags.empty() ? 0.0 : lags.back() * 1000);
   }
   std::cout << absl::StrFormat(
                    "{\"label\":\"%s\",\"rpc\":\"%s\",\"concurrency\":%d,\"seconds\":%.1f,"
                    "\"ok\":%d,\"errors\":%d,\"rps\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,"
                    "\"p999_ms\":%.2f%s}",
-                   args.label.empty() ? args.rpc : args.label, args.rpc, args.concurrency,
-                   elapsed, all.size(), error_total, static_cast<double>(all.size()) / elapsed,
+                   args.label.empty() ? args.rpc : args.label, args.rpc, args.concurrency, elapsed,
+                   all.size(), error_total, static_cast<double>(all.size()) / elapsed,
                    pct(0.5) * 1000, pct(0.99) * 1000, pct(0.999) * 1000, dispatch)
             << std::endl;
   for (const auto& [what, count] : error_samples) {

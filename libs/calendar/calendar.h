@@ -7,8 +7,8 @@
 //   {"year": 2026, "papers": ["https://www.gov.cn/..."],
 //    "days": [{"name": "元旦", "date": "2026-01-01", "isOffDay": true}, ...]}
 // isOffDay=true is a holiday rest day, false a weekend day that is worked. Days not listed are
-// working days Monday to Friday. A day in a year that no file covers falls back to Monday–Friday and
-// is reported to the fallback observer (a metric and a warning in the services).
+// working days Monday to Friday. A day in a year that no file covers falls back to Monday–Friday
+// and is reported to the fallback observer (a metric and a warning in the services).
 #ifndef JIBAN_LIBS_CALENDAR_CALENDAR_H_
 #define JIBAN_LIBS_CALENDAR_CALENDAR_H_
 

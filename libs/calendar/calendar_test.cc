@@ -14,12 +14,6 @@
 namespace jiban::calendar {
 namespace {
 
-std::string Slurp(const std::string& path) {
-  std::stringstream s;
-  s << std::ifstream(path).rdbuf();
-  return s.str();
-}
-
 absl::Time CityTime(int y, int m, int d, int hh, int mm = 0) {
   return absl::FromCivil(absl::CivilSecond(y, m, d, hh, mm, 0), CityZone());
 }
@@ -87,7 +81,8 @@ TEST_CASE("malformed year files are refused with the reason", "[calendar]") {
 TEST_CASE("every day of 2007-2026 agrees with the published calendar", "[calendar][data]") {
   const std::string dir = jiban::testing::SharedDataPath("holiday_cn");
   std::vector<std::string> files;
-  for (int y = 2007; y <= 2026; ++y) files.push_back(Slurp(dir + "/json/" + std::to_string(y) + ".json"));
+  for (int y = 2007; y <= 2026; ++y)
+    files.push_back(testing::ReadTestFile(dir + "/json/" + std::to_string(y) + ".json"));
   auto cal = WorkCalendar::FromYearFiles(files);
   REQUIRE(cal.ok());
   REQUIRE(cal->years().size() == 20);
@@ -139,8 +134,9 @@ TEST_CASE("every day of 2007-2026 agrees with the published calendar", "[calenda
 TEST_CASE("the shipped calendar agrees with the State Council's notice as published",
           "[calendar][data]") {
   const std::string dir = jiban::testing::SharedDataPath("holiday_cn");
-  auto shipped = WorkCalendar::FromYearFiles({Slurp("services/routing/defaults/calendar-2026.json")});
-  auto published = WorkCalendar::FromYearFiles({Slurp(dir + "/json/2026.json")});
+  auto shipped = WorkCalendar::FromYearFiles(
+      {testing::ReadTestFile("services/routing/defaults/calendar-2026.json")});
+  auto published = WorkCalendar::FromYearFiles({testing::ReadTestFile(dir + "/json/2026.json")});
   REQUIRE(shipped.ok());
   REQUIRE(published.ok());
   for (absl::CivilDay d(2026, 1, 1); d.year() == 2026; ++d) {

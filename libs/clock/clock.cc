@@ -86,7 +86,8 @@ std::string IdGenerator::Next() {
     hi = rand_hi_;
     lo = rand_lo_;
   }
-  // 128 bits: 48 time | 16 rand_hi | 64 rand_lo, written as 26 base32 digits (130 bits, top 2 zero).
+  // 128 bits: 48 time | 16 rand_hi | 64 rand_lo, written as 26 base32 digits (130 bits, top 2
+  // zero).
   const uint64_t word_hi = (ms << 16) | hi;
   std::string out(26, '0');
   for (int j = 0; j < 26; ++j) {

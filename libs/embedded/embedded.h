@@ -3,7 +3,6 @@
 #ifndef JIBAN_LIBS_EMBEDDED_EMBEDDED_H_
 #define JIBAN_LIBS_EMBEDDED_EMBEDDED_H_
 
-
 namespace jiban::generated {
 
 struct EmbeddedFile {

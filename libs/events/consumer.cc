@@ -62,9 +62,7 @@ absl::StatusOr<int64_t> Consumer::Cursor() {
   return rows.empty() ? 0 : rows.front().Int(0);
 }
 
-absl::Status Consumer::Apply(const jiban::events::v1::Event& event) {
-  return ApplyAll({&event});
-}
+absl::Status Consumer::Apply(const jiban::events::v1::Event& event) { return ApplyAll({&event}); }
 
 absl::Status Consumer::ApplyAll(const std::vector<const jiban::events::v1::Event*>& events) {
   int applied = 0;
@@ -89,9 +87,10 @@ absl::Status Consumer::ApplyAll(const std::vector<const jiban::events::v1::Event
     }
     if (through == start) return absl::OkStatus();
     return tx
-        .Execute("UPDATE jiban_consumer_cursors SET last_sequence = ?, updated_at_ms = ? "
-                 "WHERE consumer = ?",
-                 {through, absl::ToUnixMillis(absl::Now()), options_.name})
+        .Execute(
+            "UPDATE jiban_consumer_cursors SET last_sequence = ?, updated_at_ms = ? "
+            "WHERE consumer = ?",
+            {through, absl::ToUnixMillis(absl::Now()), options_.name})
         .status();
   });
   if (!s.ok()) return s;

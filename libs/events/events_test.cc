@@ -24,7 +24,9 @@ using testing::TestDatabase;
 
 db::MigrationSet SeenTable() {
   return {"eventstest",
-          {{1, "0001_seen", "CREATE TABLE seen (event_id VARCHAR(26) PRIMARY KEY, marker VARCHAR(64) NOT NULL, seq BIGINT NOT NULL);\n"}}};
+          {{1, "0001_seen",
+            "CREATE TABLE seen (event_id VARCHAR(26) PRIMARY KEY, marker VARCHAR(64) NOT NULL, seq "
+            "BIGINT NOT NULL);\n"}}};
 }
 
 // A producer (its own database, event log and gRPC server) and a consumer (its own database).
@@ -42,8 +44,8 @@ struct Fixture {
     builder.RegisterService(&service);
     server = builder.BuildAndStart();
     REQUIRE(server != nullptr);
-    channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                  grpc::InsecureChannelCredentials());
+    channel =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
     log.Start();
   }
   ~Fixture() {
@@ -54,8 +56,8 @@ struct Fixture {
 
   void StartConsumer(Handler extra = nullptr) {
     consumer = std::make_unique<Consumer>(
-        ConsumerOptions{.name = "test<-producer", .source = channel,
-                        .max_backoff = absl::Milliseconds(50)},
+        ConsumerOptions{
+            .name = "test<-producer", .source = channel, .max_backoff = absl::Milliseconds(50)},
         consumer_db->db(),
         [this, extra](db::Transaction& tx, const v1::Event& e) -> absl::Status {
           if (extra) {
@@ -202,8 +204,9 @@ TEST_CASE("an event whose transaction commits late is still consumed exactly onc
   auto seen = f.SeenMarkers();
   CHECK(seen.size() == kWriters * kPerWriter + 1);
   CHECK(seen.count("slow") == 1);
-  auto ids = f.producer_db->db().Query(
-      "SELECT id, seq FROM jiban_events WHERE aggregate_id = '' ORDER BY id").value();
+  auto ids = f.producer_db->db()
+                 .Query("SELECT id, seq FROM jiban_events WHERE aggregate_id = '' ORDER BY id")
+                 .value();
   REQUIRE(ids.size() == 1);
   CHECK(ids[0].Int(1) == kWriters * kPerWriter + 1);  // lowest id, highest sequence
 }

@@ -1,11 +1,13 @@
 // Personal data in the forms Chinese citizens and enterprises write it: normalisation, validation
 // and masking. Pure functions; every error message describes the rule and never echoes the value.
 //
-//   phones     "+86 138 0013 8000", "１３８００１３８０００", "86-13800138000" → 13800138000 (mobile)
+//   phones     "+86 138 0013 8000", "１３８００１３８０００", "86-13800138000" → 13800138000
+//   (mobile)
 //              "(0371) 2345-6789", "037123456789" → 0371-23456789 (landline); service numbers
 //              (400/800/95xxx) and anything else are refused
 //   ID numbers GB 11643: 18 characters, a province that exists, a real birth date not in the
-//              future, the MOD 11-2 check character (x accepted as X); 15-digit legacy numbers refused
+//              future, the MOD 11-2 check character (x accepted as X); 15-digit legacy numbers
+//              refused
 //   credit     GB 32100 unified social credit codes: 18 characters of the code's alphabet, a
 //   codes      6-digit division code, the MOD 31 check character
 #ifndef JIBAN_LIBS_PII_PII_H_
@@ -43,10 +45,10 @@ absl::StatusOr<IdNumber> NormalizeIdNumber(absl::string_view raw, absl::CivilDay
 absl::StatusOr<std::string> NormalizeCreditCode(absl::string_view raw);
 
 // Masks for display to roles that do not need the whole value.
-std::string MaskPhone(absl::string_view number);      // 138****8000 · 0371-****6789
-std::string MaskIdNumber(absl::string_view number);   // 110***********002X
-std::string MaskName(absl::string_view name);         // 张* · 欧阳** · first character kept
-std::string MaskAddress(absl::string_view address);   // the first 6 characters, then ***
+std::string MaskPhone(absl::string_view number);     // 138****8000 · 0371-****6789
+std::string MaskIdNumber(absl::string_view number);  // 110***********002X
+std::string MaskName(absl::string_view name);        // 张* · 欧阳** · first character kept
+std::string MaskAddress(absl::string_view address);  // the first 6 characters, then ***
 
 // Number of Unicode code points of valid UTF-8 text.
 size_t CodePoints(absl::string_view utf8);

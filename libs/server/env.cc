@@ -41,7 +41,8 @@ std::string Env::Secret(const std::string& name) {
     text << in.rdbuf();
     std::string value(absl::StripAsciiWhitespace(text.str()));
     if (!in.good() && !in.eof()) value.clear();
-    if (value.empty()) errors_.push_back(absl::StrCat(file_var, " must name a readable, non-empty file"));
+    if (value.empty())
+      errors_.push_back(absl::StrCat(file_var, " must name a readable, non-empty file"));
     return value;
   }
   return Required(name.c_str());

@@ -1,6 +1,7 @@
 #include "libs/server/server.h"
 
 #include <csignal>
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
@@ -155,7 +156,8 @@ void Server::Shutdown() {
     }
     shutting_down_ = true;
   }
-  logger_.Info("draining", {{"drain_timeout_seconds", absl::ToDoubleSeconds(options_.drain_timeout)}});
+  logger_.Info("draining",
+               {{"drain_timeout_seconds", absl::ToDoubleSeconds(options_.drain_timeout)}});
   // Every name NOT_SERVING, and it stays so (the convention for a server going away).
   server_->GetHealthCheckService()->Shutdown();
   for (auto& hook : drain_hooks_) hook();
@@ -188,6 +190,26 @@ void Server::RunUntilSignalled() {
   const int sig = WaitForTerminationSignal();
   logger_.Info("signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   Shutdown();
+}
+
+int RunService(const char* program, const std::string& name, int default_grpc_port,
+               int default_metrics_port, const std::function<ServiceFactory(Env&)>& configure) {
+  Env env;
+  auto options = ServerOptions::FromEnv(env, name, default_grpc_port, default_metrics_port);
+  ServiceFactory factory = configure(env);
+  if (auto s = env.Validate(); !s.ok()) {
+    std::cerr << program << ": " << s.message() << "\n";
+    return 2;
+  }
+  Server server(options, &std::cout);
+  auto service = factory(server);
+  absl::Status started = service.ok() ? server.Start() : service.status();
+  if (!started.ok()) {
+    std::cerr << program << ": cannot start: " << started.message() << "\n";
+    return 1;
+  }
+  server.RunUntilSignalled();
+  return 0;
 }
 
 }  // namespace jiban::server

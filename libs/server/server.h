@@ -13,6 +13,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
@@ -25,7 +26,7 @@
 namespace jiban::server {
 
 struct ServerOptions {
-  std::string name;                  // e.g. "intake"; the `service` field of every log line
+  std::string name;  // e.g. "intake"; the `service` field of every log line
   std::string grpc_address = "0.0.0.0:8080";
   std::string metrics_address = "0.0.0.0:9090";  // empty: no /metrics endpoint
   absl::Duration drain_timeout = absl::Seconds(20);
@@ -89,6 +90,16 @@ class Server {
 void BlockTerminationSignals();
 // Waits for SIGTERM or SIGINT (blocked beforehand with BlockTerminationSignals); returns it.
 int WaitForTerminationSignal();
+
+// How a service is built on a server once its configuration is read (the returned object keeps
+// the service alive while the server runs).
+using ServiceFactory = std::function<absl::StatusOr<std::shared_ptr<void>>(Server&)>;
+
+// A service's whole standalone life: `configure` reads the service's variables from `env` and
+// returns its factory; RunService validates every variable (exit 2 naming them), builds and starts
+// the service (exit 1 on failure), and serves until SIGTERM/SIGINT, then drains (exit 0).
+int RunService(const char* program, const std::string& name, int default_grpc_port,
+               int default_metrics_port, const std::function<ServiceFactory(Env&)>& configure);
 
 }  // namespace jiban::server
 

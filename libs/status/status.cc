@@ -54,9 +54,8 @@ absl::Status InvalidArgument(absl::string_view reason, std::vector<FieldViolatio
   std::vector<std::string> fields;
   fields.reserve(violations.size());
   for (const auto& v : violations) fields.push_back(v.field);
-  absl::Status status =
-      Error(absl::StatusCode::kInvalidArgument, reason,
-            absl::StrCat("invalid field(s): ", absl::StrJoin(fields, ", ")));
+  absl::Status status = Error(absl::StatusCode::kInvalidArgument, reason,
+                              absl::StrCat("invalid field(s): ", absl::StrJoin(fields, ", ")));
   SetViolations(status, violations);
   return status;
 }
@@ -134,8 +133,7 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   return out;
 }
 
-void Violations::Length(const std::string& field, absl::string_view value, size_t min,
-                        size_t max) {
+void Violations::Length(const std::string& field, absl::string_view value, size_t min, size_t max) {
   size_t n = 0;
   for (char c : value) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
   if (n < min || n > max) {

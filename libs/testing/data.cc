@@ -2,7 +2,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
@@ -19,6 +21,14 @@ std::string SharedDataPath(absl::string_view relative) {
   std::cout << "SKIPPED: " << path << " not found (../shared/data is beside the repository in CI, "
             << "absent in a user's clone)" << std::endl;
   std::exit(77);
+}
+
+std::string ReadTestFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) FAIL("cannot read " << path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace jiban::testing

@@ -15,6 +15,10 @@ namespace jiban::testing {
 // under CTest).
 std::string SharedDataPath(absl::string_view relative);
 
+// The whole contents of a file (e.g. a shipped default under services/), failing the test when it
+// cannot be read.
+std::string ReadTestFile(const std::string& path);
+
 }  // namespace jiban::testing
 
 #endif  // JIBAN_LIBS_TESTING_DATA_H_

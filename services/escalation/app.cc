@@ -14,14 +14,22 @@ namespace {
 
 const char* CauseName(Cause c) {
   switch (c) {
-    case Cause::kSignForNear: return "sign_for_near";
-    case Cause::kSignForOverdue: return "sign_for_overdue";
-    case Cause::kHandlingNear: return "handling_near";
-    case Cause::kHandlingOverdue: return "handling_overdue";
-    case Cause::kFirstReturn: return "first_return";
-    case Cause::kBouncing: return "bouncing";
-    case Cause::kCouldNotGetDone: return "could_not_get_done";
-    case Cause::kDissatisfiedAgain: return "dissatisfied_again";
+    case Cause::kSignForNear:
+      return "sign_for_near";
+    case Cause::kSignForOverdue:
+      return "sign_for_overdue";
+    case Cause::kHandlingNear:
+      return "handling_near";
+    case Cause::kHandlingOverdue:
+      return "handling_overdue";
+    case Cause::kFirstReturn:
+      return "first_return";
+    case Cause::kBouncing:
+      return "bouncing";
+    case Cause::kCouldNotGetDone:
+      return "could_not_get_done";
+    case Cause::kDissatisfiedAgain:
+      return "dissatisfied_again";
   }
   return "unknown";
 }
@@ -45,16 +53,17 @@ EscalationConfig EscalationConfig::FromEnv(server::Env& env) {
   return c;
 }
 
-absl::StatusOr<std::unique_ptr<EscalationApp>> EscalationApp::Create(
-    const EscalationConfig& config, server::Server& server, Clock* clock) {
+absl::StatusOr<std::unique_ptr<EscalationApp>> EscalationApp::Create(const EscalationConfig& config,
+                                                                     server::Server& server,
+                                                                     Clock* clock) {
   auto app = std::make_unique<EscalationApp>();
   app->clock_ = clock != nullptr ? clock : &app->system_clock_;
   app->ids_ = std::make_unique<IdGenerator>(*app->clock_);
   JIBAN_ASSIGN_OR_RETURN(app->db_,
                          db::Database::Open(config.db_dsn, {.pool_size = config.db_pool_size}));
   JIBAN_RETURN_IF_ERROR(db::Migrate(*app->db_, Migrations(app->db_->dialect()), config.migrate));
-  app->log_ = std::make_unique<events::EventLog>(*app->db_, *app->clock_, *app->ids_,
-                                                 server.metrics());
+  app->log_ =
+      std::make_unique<events::EventLog>(*app->db_, *app->clock_, *app->ids_, server.metrics());
   auto& raised = prometheus::BuildCounter()
                      .Name("jiban_escalation_lights_raised_total")
                      .Help("Lights raised, by colour and cause")
@@ -63,8 +72,8 @@ absl::StatusOr<std::unique_ptr<EscalationApp>> EscalationApp::Create(
                       .Name("jiban_escalation_active_lights")
                       .Help("Lights not yet cleared, by colour and cause (refreshed every scan)")
                       .Register(server.metrics());
-  app->transactor_ = std::make_unique<SqlTransactor>(
-      *app->db_, *app->log_, [&raised](const Light& l) {
+  app->transactor_ =
+      std::make_unique<SqlTransactor>(*app->db_, *app->log_, [&raised](const Light& l) {
         raised.Add({{"colour", ColourName(ColourOf(l.cause))}, {"cause", CauseName(l.cause)}})
             .Increment();
       });
@@ -77,10 +86,9 @@ absl::StatusOr<std::unique_ptr<EscalationApp>> EscalationApp::Create(
   events::EventLog* log = app->log_.get();
   const SqlTransactor* transactor = app->transactor_.get();
   app->consumer_ = std::make_unique<events::Consumer>(
-      events::ConsumerOptions{
-          .name = "escalation<-routing",
-          .source = grpc::CreateChannel(config.routing_address,
-                                        grpc::InsecureChannelCredentials())},
+      events::ConsumerOptions{.name = "escalation<-routing",
+                              .source = grpc::CreateChannel(config.routing_address,
+                                                            grpc::InsecureChannelCredentials())},
       *app->db_,
       [escalation, log, transactor](db::Transaction& tx,
                                     const jiban::events::v1::Event& e) -> absl::Status {
@@ -139,22 +147,13 @@ void EscalationApp::Stop() {
 EscalationApp::~EscalationApp() { Stop(); }
 
 int RunStandalone(const char* program) {
-  server::Env env;
-  auto options = server::ServerOptions::FromEnv(env, "escalation", 8083, 9093);
-  auto config = EscalationConfig::FromEnv(env);
-  if (auto s = env.Validate(); !s.ok()) {
-    std::cerr << program << ": " << s.message() << "\n";
-    return 2;
-  }
-  server::Server server(options, &std::cout);
-  auto app = EscalationApp::Create(config, server);
-  absl::Status started = app.ok() ? server.Start() : app.status();
-  if (!started.ok()) {
-    std::cerr << program << ": cannot start: " << started.message() << "\n";
-    return 1;
-  }
-  server.RunUntilSignalled();
-  return 0;
+  return server::RunService(program, "escalation", 8083, 9093, [](server::Env& env) {
+    const EscalationConfig config = EscalationConfig::FromEnv(env);
+    return [config](server::Server& s) -> absl::StatusOr<std::shared_ptr<void>> {
+      JIBAN_ASSIGN_OR_RETURN(auto app, EscalationApp::Create(config, s));
+      return std::shared_ptr<void>(std::move(app));
+    };
+  });
 }
 
 }  // namespace jiban::escalation

@@ -1,21 +1,10 @@
 #include "services/escalation/convert.h"
 
+#include "libs/server/timestamp.h"
 #include "proto/jiban/routing/v1/routing.pb.h"
 
 namespace jiban::escalation {
 namespace {
-
-google::protobuf::Timestamp Ts(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t ms = absl::ToUnixMillis(t);
-  ts.set_seconds(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  ts.set_nanos(static_cast<int32_t>((ms - ts.seconds() * 1000) * 1000000));
-  return ts;
-}
-
-absl::Time T(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 OrderUpdate UpdateOf(const std::string& change, const jiban::routing::v1::WorkOrder& o,
                      int returns) {
@@ -28,17 +17,16 @@ OrderUpdate UpdateOf(const std::string& change, const jiban::routing::v1::WorkOr
                     .unit_name = o.unit_name(),
                     .answerable = {o.person_answerable().name(), o.person_answerable().post()},
                     .lead = o.lead(),
-                    .dispatch_time = T(o.dispatch_time()),
-                    .clock_start = T(o.clock_start_time()),
-                    .sign_for_deadline = T(o.sign_for_deadline()),
-                    .deadline = T(o.deadline()),
+                    .dispatch_time = server::FromTimestamp(o.dispatch_time()),
+                    .clock_start = server::FromTimestamp(o.clock_start_time()),
+                    .sign_for_deadline = server::FromTimestamp(o.sign_for_deadline()),
+                    .deadline = server::FromTimestamp(o.deadline()),
                     .signed_for = o.has_sign_time(),
                     .paused = o.pause_reason() != rv1::PAUSE_REASON_UNSPECIFIED,
                     .replied = o.state() == rv1::ORDER_STATE_REPLIED,
                     .open = o.state() == rv1::ORDER_STATE_DISPATCHED ||
                             o.state() == rv1::ORDER_STATE_SIGNED_FOR},
-          .could_not_get_done =
-              o.request_nature() == jiban::intake::v1::NATURE_COULD_NOT_GET_DONE,
+          .could_not_get_done = o.request_nature() == jiban::intake::v1::NATURE_COULD_NOT_GET_DONE,
           .rehandle_count = o.rehandle_count(),
           .request_return_count = returns};
 }
@@ -57,10 +45,10 @@ v1::Light ToProto(const Light& l) {
   p.mutable_person_answerable()->set_post(l.answerable.post);
   p.set_colour(static_cast<v1::LightColour>(ColourOf(l.cause)));
   p.set_cause(static_cast<v1::LightCause>(l.cause));
-  *p.mutable_due_time() = Ts(l.due);
-  *p.mutable_raise_time() = Ts(l.raised);
+  *p.mutable_due_time() = server::ToTimestamp(l.due);
+  *p.mutable_raise_time() = server::ToTimestamp(l.raised);
   p.set_active(l.active);
-  if (l.cleared) *p.mutable_clear_time() = Ts(*l.cleared);
+  if (l.cleared) *p.mutable_clear_time() = server::ToTimestamp(*l.cleared);
   p.set_clear_reason(l.clear_reason);
   return p;
 }

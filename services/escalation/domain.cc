@@ -11,8 +11,7 @@ namespace {
 const std::vector<Cause> kSignForCauses = {Cause::kSignForNear, Cause::kSignForOverdue};
 const std::vector<Cause> kHandlingCauses = {Cause::kHandlingNear, Cause::kHandlingOverdue};
 const std::vector<TimerKind> kSignForTimers = {TimerKind::kSignForNear, TimerKind::kSignForDue};
-const std::vector<TimerKind> kHandlingTimers = {TimerKind::kHandlingNear,
-                                                TimerKind::kHandlingDue};
+const std::vector<TimerKind> kHandlingTimers = {TimerKind::kHandlingNear, TimerKind::kHandlingDue};
 const std::vector<TimerKind> kAllTimers = {TimerKind::kSignForNear, TimerKind::kSignForDue,
                                            TimerKind::kHandlingNear, TimerKind::kHandlingDue};
 
@@ -68,9 +67,8 @@ absl::Status Escalation::Clear(Store& s, const std::string& order_id,
 }
 
 absl::Status Escalation::ArmHandling(Store& s, const Tracked& t) {
-  JIBAN_RETURN_IF_ERROR(
-      s.SetTimer({t.order_id, TimerKind::kHandlingNear,
-                  Share(t.clock_start, t.deadline, policy_.yellow_share)}));
+  JIBAN_RETURN_IF_ERROR(s.SetTimer({t.order_id, TimerKind::kHandlingNear,
+                                    Share(t.clock_start, t.deadline, policy_.yellow_share)}));
   return s.SetTimer({t.order_id, TimerKind::kHandlingDue, t.deadline});
 }
 
@@ -99,8 +97,7 @@ absl::Status Escalation::OnUpdate(Store& s, const OrderUpdate& u, const CallCont
   if (c == "paused" || c == "extension_requested") {
     return s.DeleteTimers(t.order_id, kHandlingTimers);  // the clock stopped
   }
-  if (c == "resumed" || c == "extension_approved" || c == "extension_refused" ||
-      c == "rehandled") {
+  if (c == "resumed" || c == "extension_approved" || c == "extension_refused" || c == "rehandled") {
     // A new deadline: warnings about the old one no longer hold.
     JIBAN_RETURN_IF_ERROR(Clear(s, t.order_id, kHandlingCauses, c, now, call));
     JIBAN_RETURN_IF_ERROR(ArmHandling(s, t));
@@ -111,8 +108,9 @@ absl::Status Escalation::OnUpdate(Store& s, const OrderUpdate& u, const CallCont
   }
   if (c == "replied") {
     JIBAN_RETURN_IF_ERROR(s.DeleteTimers(t.order_id, kAllTimers));
-    return Clear(s, t.order_id, {Cause::kSignForNear, Cause::kSignForOverdue,
-                                 Cause::kHandlingNear, Cause::kHandlingOverdue},
+    return Clear(s, t.order_id,
+                 {Cause::kSignForNear, Cause::kSignForOverdue, Cause::kHandlingNear,
+                  Cause::kHandlingOverdue},
                  c, now, call);
   }
   if (c == "returned") {

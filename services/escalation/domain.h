@@ -19,8 +19,14 @@ namespace jiban::escalation {
 
 enum class Colour { kYellow = 1, kRed };
 enum class Cause {
-  kSignForNear = 1, kSignForOverdue, kHandlingNear, kHandlingOverdue, kFirstReturn, kBouncing,
-  kCouldNotGetDone, kDissatisfiedAgain
+  kSignForNear = 1,
+  kSignForOverdue,
+  kHandlingNear,
+  kHandlingOverdue,
+  kFirstReturn,
+  kBouncing,
+  kCouldNotGetDone,
+  kDissatisfiedAgain
 };
 Colour ColourOf(Cause c);
 
@@ -38,7 +44,7 @@ struct Light {
   std::string unit_name;
   Person answerable;
   Cause cause = Cause::kHandlingOverdue;
-  absl::Time due;    // when the cause arose (a timer's exact instant)
+  absl::Time due;  // when the cause arose (a timer's exact instant)
   absl::Time raised;
   bool active = true;
   std::optional<absl::Time> cleared;

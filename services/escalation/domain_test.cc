@@ -9,6 +9,7 @@
 
 #include "catch2/catch.hpp"
 #include "libs/calendar/calendar.h"
+#include "libs/testing/data.h"
 
 namespace jiban::escalation {
 namespace {
@@ -93,7 +94,9 @@ class FakeDb final : public Transactor, public Reader {
     return s;
   }
   absl::StatusOr<std::vector<Light>> ListLights(const LightQuery&) override { return state.lights; }
-  absl::StatusOr<std::vector<Light>> OrderLights(const std::string&) override { return state.lights; }
+  absl::StatusOr<std::vector<Light>> OrderLights(const std::string&) override {
+    return state.lights;
+  }
   absl::StatusOr<std::vector<LightCount>> CountActive(const std::string&) override {
     return std::vector<LightCount>{};
   }
@@ -106,9 +109,8 @@ absl::Time City(int m, int d, int h, int min = 0) {
 }
 
 std::shared_ptr<const calendar::WorkCalendar> Calendar() {
-  std::stringstream s;
-  s << std::ifstream("services/routing/defaults/calendar-2026.json").rdbuf();
-  auto cal = calendar::WorkCalendar::FromYearFiles({s.str()});
+  auto cal = calendar::WorkCalendar::FromYearFiles(
+      {testing::ReadTestFile("services/routing/defaults/calendar-2026.json")});
   REQUIRE(cal.ok());
   return std::make_shared<const calendar::WorkCalendar>(*cal);
 }
@@ -120,10 +122,15 @@ struct Fixture {
   OrderUpdate Dispatched(const std::string& id, int days) {
     const absl::Time now = clock.Now();
     return {.change = "dispatched",
-            .order = {.order_id = id, .request_id = "r-" + id, .tracking_number = "JB1",
-                      .unit_id = "dept.housing", .unit_name = "市住房和城乡建设局",
-                      .answerable = {"张建国", "分管副局长"}, .lead = true,
-                      .dispatch_time = now, .clock_start = now,
+            .order = {.order_id = id,
+                      .request_id = "r-" + id,
+                      .tracking_number = "JB1",
+                      .unit_id = "dept.housing",
+                      .unit_name = "市住房和城乡建设局",
+                      .answerable = {"张建国", "分管副局长"},
+                      .lead = true,
+                      .dispatch_time = now,
+                      .clock_start = now,
                       .sign_for_deadline = now + absl::Hours(24),
                       .deadline = cal->AddWorkingDays(now, days)}};
   }

@@ -78,15 +78,16 @@ absl::StatusOr<std::optional<Tracked>> SqlStore::GetOrder(const std::string& ord
 
 absl::Status SqlStore::PutOrder(const Tracked& t) {
   return tx_
-      .Execute("REPLACE INTO escalation_orders (order_id, request_id, tracking_number, unit_id,"
-               " unit_name, person_name, person_post, lead_unit, dispatch_ms, clock_start_ms,"
-               " sign_for_deadline_ms, deadline_ms, signed_for, paused, replied, open_order)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               {t.order_id, t.request_id, t.tracking_number, t.unit_id, t.unit_name,
-                t.answerable.name, t.answerable.post, t.lead ? 1 : 0,
-                absl::ToUnixMillis(t.dispatch_time), absl::ToUnixMillis(t.clock_start),
-                absl::ToUnixMillis(t.sign_for_deadline), absl::ToUnixMillis(t.deadline),
-                t.signed_for ? 1 : 0, t.paused ? 1 : 0, t.replied ? 1 : 0, t.open ? 1 : 0})
+      .Execute(
+          "REPLACE INTO escalation_orders (order_id, request_id, tracking_number, unit_id,"
+          " unit_name, person_name, person_post, lead_unit, dispatch_ms, clock_start_ms,"
+          " sign_for_deadline_ms, deadline_ms, signed_for, paused, replied, open_order)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {t.order_id, t.request_id, t.tracking_number, t.unit_id, t.unit_name, t.answerable.name,
+           t.answerable.post, t.lead ? 1 : 0, absl::ToUnixMillis(t.dispatch_time),
+           absl::ToUnixMillis(t.clock_start), absl::ToUnixMillis(t.sign_for_deadline),
+           absl::ToUnixMillis(t.deadline), t.signed_for ? 1 : 0, t.paused ? 1 : 0,
+           t.replied ? 1 : 0, t.open ? 1 : 0})
       .status();
 }
 
@@ -100,9 +101,10 @@ absl::Status SqlStore::SetTimer(const Timer& t) {
 absl::Status SqlStore::DeleteTimers(const std::string& order_id,
                                     const std::vector<TimerKind>& kinds) {
   for (TimerKind k : kinds) {
-    JIBAN_RETURN_IF_ERROR(tx_.Execute("DELETE FROM escalation_timers WHERE order_id = ? AND kind = ?",
-                                      {order_id, static_cast<int>(k)})
-                              .status());
+    JIBAN_RETURN_IF_ERROR(
+        tx_.Execute("DELETE FROM escalation_timers WHERE order_id = ? AND kind = ?",
+                    {order_id, static_cast<int>(k)})
+            .status());
   }
   return absl::OkStatus();
 }
@@ -121,13 +123,13 @@ absl::StatusOr<std::vector<Timer>> SqlStore::DueTimers(absl::Time now, int limit
 }
 
 absl::StatusOr<bool> SqlStore::InsertLight(const Light& l) {
-  auto inserted = tx_.Execute(
-      absl::StrCat("INSERT INTO escalation_lights (", kLightColumns,
-                   ", colour) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-      {l.id, l.order_id, l.request_id, l.tracking_number, l.unit_id, l.unit_name,
-       l.answerable.name, l.answerable.post, static_cast<int>(l.cause),
-       absl::ToUnixMillis(l.due), absl::ToUnixMillis(l.raised), l.active ? 1 : 0, db::Value(),
-       l.clear_reason, static_cast<int>(ColourOf(l.cause))});
+  auto inserted =
+      tx_.Execute(absl::StrCat("INSERT INTO escalation_lights (", kLightColumns,
+                               ", colour) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                  {l.id, l.order_id, l.request_id, l.tracking_number, l.unit_id, l.unit_name,
+                   l.answerable.name, l.answerable.post, static_cast<int>(l.cause),
+                   absl::ToUnixMillis(l.due), absl::ToUnixMillis(l.raised), l.active ? 1 : 0,
+                   db::Value(), l.clear_reason, static_cast<int>(ColourOf(l.cause))});
   if (inserted.status().code() == absl::StatusCode::kAlreadyExists) return false;
   JIBAN_RETURN_IF_ERROR(inserted.status());
   return true;
@@ -141,11 +143,11 @@ absl::StatusOr<std::vector<Light>> SqlStore::ActiveLights(const std::string& ord
 }
 
 absl::Status SqlStore::ClearLight(const Light& l) {
-  JIBAN_ASSIGN_OR_RETURN(
-      int64_t n, tx_.Execute("UPDATE escalation_lights SET active = 0, cleared_ms = ?,"
-                             " clear_reason = ? WHERE id = ?",
-                             {absl::ToUnixMillis(l.cleared.value_or(absl::Now())),
-                              l.clear_reason.substr(0, 40), l.id}));
+  JIBAN_ASSIGN_OR_RETURN(int64_t n,
+                         tx_.Execute("UPDATE escalation_lights SET active = 0, cleared_ms = ?,"
+                                     " clear_reason = ? WHERE id = ?",
+                                     {absl::ToUnixMillis(l.cleared.value_or(absl::Now())),
+                                      l.clear_reason.substr(0, 40), l.id}));
   return db::ExpectOneRow(n, "light");
 }
 
@@ -153,15 +155,17 @@ absl::Status SqlStore::Raised(const Light& l, const CallContext& call) {
   if (hook_ != nullptr) tx_.OnCommit([hook = hook_, l] { (*hook)(l); });
   v1::LightRaised e;
   *e.mutable_light() = ToProto(l);
-  return log_.Append(tx_, e, {.aggregate_id = l.order_id, .request_id = call.request_id,
-                              .trace_id = call.trace_id});
+  return log_.Append(
+      tx_, e,
+      {.aggregate_id = l.order_id, .request_id = call.request_id, .trace_id = call.trace_id});
 }
 
 absl::Status SqlStore::Cleared(const Light& l, const CallContext& call) {
   v1::LightCleared e;
   *e.mutable_light() = ToProto(l);
-  return log_.Append(tx_, e, {.aggregate_id = l.order_id, .request_id = call.request_id,
-                              .trace_id = call.trace_id});
+  return log_.Append(
+      tx_, e,
+      {.aggregate_id = l.order_id, .request_id = call.request_id, .trace_id = call.trace_id});
 }
 
 absl::Status SqlTransactor::Run(const std::function<absl::Status(Store&)>& fn) {
@@ -203,13 +207,12 @@ absl::StatusOr<std::vector<Light>> SqlReader::OrderLights(const std::string& ord
 
 absl::StatusOr<std::vector<LightCount>> SqlReader::CountActive(const std::string& unit_id) {
   JIBAN_ASSIGN_OR_RETURN(
-      auto rows,
-      unit_id.empty()
-          ? db_.Query("SELECT cause, COUNT(*) FROM escalation_lights WHERE active = 1"
-                      " GROUP BY cause ORDER BY cause")
-          : db_.Query("SELECT cause, COUNT(*) FROM escalation_lights WHERE active = 1"
-                      " AND unit_id = ? GROUP BY cause ORDER BY cause",
-                      {unit_id}));
+      auto rows, unit_id.empty()
+                     ? db_.Query("SELECT cause, COUNT(*) FROM escalation_lights WHERE active = 1"
+                                 " GROUP BY cause ORDER BY cause")
+                     : db_.Query("SELECT cause, COUNT(*) FROM escalation_lights WHERE active = 1"
+                                 " AND unit_id = ? GROUP BY cause ORDER BY cause",
+                                 {unit_id}));
   std::vector<LightCount> out;
   for (const db::Row& r : rows) out.push_back({static_cast<Cause>(r.Int(0)), r.Int(1)});
   return out;

@@ -24,10 +24,16 @@ struct Rig {
   OrderUpdate Dispatched(const std::string& id) {
     const absl::Time now = clock.Now();
     return {.change = "dispatched",
-            .order = {.order_id = id, .request_id = "r-" + id, .tracking_number = "JB1",
-                      .unit_id = "dept.health", .unit_name = "市卫生健康委员会",
-                      .answerable = {"王志强", "副主任"}, .lead = true, .dispatch_time = now,
-                      .clock_start = now, .sign_for_deadline = now + absl::Hours(4),
+            .order = {.order_id = id,
+                      .request_id = "r-" + id,
+                      .tracking_number = "JB1",
+                      .unit_id = "dept.health",
+                      .unit_name = "市卫生健康委员会",
+                      .answerable = {"王志强", "副主任"},
+                      .lead = true,
+                      .dispatch_time = now,
+                      .clock_start = now,
+                      .sign_for_deadline = now + absl::Hours(4),
                       .deadline = now + absl::Hours(48)}};
   }
 
@@ -76,13 +82,13 @@ TEST_CASE("timers fire into lights once, even with two scanners", "[escalation][
   REQUIRE(counts->size() == 2);
   CHECK((*counts)[0].active == 20);
   std::string next;
-  auto page = rig.escalation.List({.unit_id = "dept.health", .cause = Cause::kSignForOverdue},
-                                  15, "", &next);
+  auto page = rig.escalation.List({.unit_id = "dept.health", .cause = Cause::kSignForOverdue}, 15,
+                                  "", &next);
   REQUIRE(page.ok());
   CHECK(page->size() == 15);
   CHECK_FALSE(next.empty());
-  auto rest = rig.escalation.List({.unit_id = "dept.health", .cause = Cause::kSignForOverdue},
-                                  15, next, &next);
+  auto rest = rig.escalation.List({.unit_id = "dept.health", .cause = Cause::kSignForOverdue}, 15,
+                                  next, &next);
   REQUIRE(rest.ok());
   CHECK(rest->size() == 5);
   CHECK(next.empty());

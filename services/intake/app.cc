@@ -5,9 +5,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "grpcpp/create_channel.h"
-#include "services/intake/convert.h"
-
 #include "libs/status/macros.h"
+#include "services/intake/convert.h"
 
 namespace jiban::intake {
 
@@ -19,8 +18,8 @@ IntakeConfig IntakeConfig::FromEnv(server::Env& env) {
                   ? db::MigrateMode::kCheckOnly
                   : db::MigrateMode::kApply;
   c.field_keys = env.Secret("JIBAN_FIELD_KEYS");
-  for (absl::string_view d : absl::StrSplit(env.String("JIBAN_DISTRICTS", ""), ',',
-                                            absl::SkipWhitespace())) {
+  for (absl::string_view d :
+       absl::StrSplit(env.String("JIBAN_DISTRICTS", ""), ',', absl::SkipWhitespace())) {
     c.districts.insert(std::string(absl::StripAsciiWhitespace(d)));
   }
   if (!env.String("JIBAN_ROUTING_ADDR", "").empty()) {
@@ -38,13 +37,13 @@ absl::StatusOr<std::unique_ptr<IntakeApp>> IntakeApp::Create(const IntakeConfig&
   JIBAN_ASSIGN_OR_RETURN(app->db_,
                          db::Database::Open(config.db_dsn, {.pool_size = config.db_pool_size}));
   JIBAN_RETURN_IF_ERROR(db::Migrate(*app->db_, Migrations(app->db_->dialect()), config.migrate));
-  app->log_ = std::make_unique<events::EventLog>(*app->db_, app->clock_, *app->ids_,
-                                                 server.metrics());
+  app->log_ =
+      std::make_unique<events::EventLog>(*app->db_, app->clock_, *app->ids_, server.metrics());
   app->candidates_ =
       std::make_unique<CandidateCache>(*app->db_, app->clock_, DuplicatePolicy{}.window);
   JIBAN_RETURN_IF_ERROR(app->candidates_->Start());
-  app->store_ = std::make_unique<SqlIntakeStore>(*app->db_, *app->log_, *app->sealer_,
-                                                 *app->candidates_);
+  app->store_ =
+      std::make_unique<SqlIntakeStore>(*app->db_, *app->log_, *app->sealer_, *app->candidates_);
   app->intake_ = std::make_unique<Intake>(
       *app->store_, app->clock_, *app->ids_,
       config.districts.empty() ? Districts::Kaifeng() : Districts(config.districts));
@@ -68,8 +67,7 @@ absl::StatusOr<std::unique_ptr<IntakeApp>> IntakeApp::Create(const IntakeConfig&
   return app;
 }
 
-absl::Status IntakeApp::FollowRouting(const std::string& address,
-                                      prometheus::Registry& metrics) {
+absl::Status IntakeApp::FollowRouting(const std::string& address, prometheus::Registry& metrics) {
   SqlIntakeStore* store = store_.get();
   routing_consumer_ = std::make_unique<events::Consumer>(
       events::ConsumerOptions{
@@ -93,22 +91,13 @@ IntakeApp::~IntakeApp() {
 }
 
 int RunStandalone(const char* program) {
-  server::Env env;
-  auto options = server::ServerOptions::FromEnv(env, "intake", 8081, 9091);
-  auto config = IntakeConfig::FromEnv(env);
-  if (auto s = env.Validate(); !s.ok()) {
-    std::cerr << program << ": " << s.message() << "\n";
-    return 2;
-  }
-  server::Server server(options, &std::cout);
-  auto app = IntakeApp::Create(config, server);
-  absl::Status started = app.ok() ? server.Start() : app.status();
-  if (!started.ok()) {
-    std::cerr << program << ": cannot start: " << started.message() << "\n";
-    return 1;
-  }
-  server.RunUntilSignalled();
-  return 0;
+  return server::RunService(program, "intake", 8081, 9091, [](server::Env& env) {
+    const IntakeConfig config = IntakeConfig::FromEnv(env);
+    return [config](server::Server& s) -> absl::StatusOr<std::shared_ptr<void>> {
+      JIBAN_ASSIGN_OR_RETURN(auto app, IntakeApp::Create(config, s));
+      return std::shared_ptr<void>(std::move(app));
+    };
+  });
 }
 
 }  // namespace jiban::intake

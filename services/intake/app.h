@@ -29,7 +29,7 @@ struct IntakeConfig {
   std::string db_dsn;
   int db_pool_size = 16;
   db::MigrateMode migrate = db::MigrateMode::kApply;
-  std::string field_keys;         // crypto::Sealer spec (a secret)
+  std::string field_keys;           // crypto::Sealer spec (a secret)
   std::set<std::string> districts;  // empty: Kaifeng's
   std::string routing_address;      // routing's event stream; empty: timelines show "received"
 

@@ -48,10 +48,9 @@ void CandidateCache::Stop() {
 void CandidateCache::Insert(const std::string& district, DuplicateCandidate c) {
   auto& list = by_district_[district];
   // Usually the newest; a late sync of another replica's row goes in its place.
-  auto pos = std::upper_bound(list.begin(), list.end(), c.id,
-                              [](const std::string& id, const DuplicateCandidate& e) {
-                                return id < e.id;
-                              });
+  auto pos = std::upper_bound(
+      list.begin(), list.end(), c.id,
+      [](const std::string& id, const DuplicateCandidate& e) { return id < e.id; });
   if (pos != list.begin() && std::prev(pos)->id == c.id) return;  // already there
   list.insert(pos, std::move(c));
   const absl::Time horizon = clock_.Now() - window_;

@@ -1,19 +1,13 @@
 #include "services/intake/convert.h"
 
-#include "proto/jiban/routing/v1/routing.pb.h"
-
-#include "google/protobuf/util/time_util.h"
 #include "libs/pii/pii.h"
+#include "libs/server/timestamp.h"
+#include "proto/jiban/routing/v1/routing.pb.h"
 
 namespace jiban::intake {
 namespace {
 
-google::protobuf::Timestamp Ts(absl::Time t) {
-  return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(t));
-}
-
-std::vector<Attachment> FromProto(
-    const google::protobuf::RepeatedPtrField<v1::Attachment>& list) {
+std::vector<Attachment> FromProto(const google::protobuf::RepeatedPtrField<v1::Attachment>& list) {
   std::vector<Attachment> out;
   for (const auto& a : list) out.push_back({a.uri(), a.sha256(), a.media_type(), a.size_bytes()});
   return out;
@@ -53,7 +47,7 @@ void SetShared(const Request& r, P* p) {
   p->set_title(r.title);
   p->set_text(r.text);
   p->set_status(static_cast<v1::RequestStatus>(r.status));
-  *p->mutable_create_time() = Ts(r.create_time);
+  *p->mutable_create_time() = server::ToTimestamp(r.create_time);
   p->set_confidential(r.confidential);
   p->set_master_id(r.master_id);
 }
@@ -93,8 +87,8 @@ Request DraftFromProto(const v1::Request& p) {
       break;
     }
     case v1::Requester::kAnonymous:
-      r.requester.kind = p.requester().anonymous() ? Requester::Kind::kAnonymous
-                                                   : Requester::Kind::kUnspecified;
+      r.requester.kind =
+          p.requester().anonymous() ? Requester::Kind::kAnonymous : Requester::Kind::kUnspecified;
       break;
     case v1::Requester::KIND_NOT_SET:
       break;
@@ -123,7 +117,7 @@ v1::Supplement ToProto(const Supplement& s) {
   v1::Supplement p;
   p.set_text(s.text);
   ToProto(s.attachments, p.mutable_attachments());
-  *p.mutable_create_time() = Ts(s.create_time);
+  *p.mutable_create_time() = server::ToTimestamp(s.create_time);
   return p;
 }
 
@@ -132,14 +126,14 @@ v1::Evaluation ToProto(const Evaluation& e) {
   p.set_satisfaction(static_cast<v1::Satisfaction>(e.satisfaction));
   p.set_resolution(static_cast<v1::Resolution>(e.resolution));
   p.set_comment(e.comment);
-  *p.mutable_create_time() = Ts(e.create_time);
+  *p.mutable_create_time() = server::ToTimestamp(e.create_time);
   p.set_dissatisfied(e.dissatisfied());
   return p;
 }
 
 v1::TimelineEntry ToProto(const TimelineEntry& e) {
   v1::TimelineEntry p;
-  *p.mutable_time() = Ts(e.time);
+  *p.mutable_time() = server::ToTimestamp(e.time);
   p.set_status(static_cast<v1::RequestStatus>(e.status));
   p.set_description(e.description);
   return p;
@@ -150,7 +144,7 @@ v1::Request ToProto(const Request& r, View view) {
   v1::Request p;
   SetShared(r, &p);
   SetLocation(r.location, /*with_address=*/true, /*mask_address=*/!full, p.mutable_location());
-  *p.mutable_update_time() = Ts(r.update_time);
+  *p.mutable_update_time() = server::ToTimestamp(r.update_time);
   auto* who = p.mutable_requester();
   switch (r.requester.kind) {
     case Requester::Kind::kCitizen: {
@@ -204,8 +198,7 @@ v1::RequestSummary ToSummary(const Request& r) {
 std::vector<RoutingProgress> ProgressOf(const jiban::events::v1::Event& event) {
   namespace rv1 = jiban::routing::v1;
   using K = RoutingProgress::Kind;
-  const absl::Time at = absl::FromUnixSeconds(event.occurred_time().seconds()) +
-                        absl::Nanoseconds(event.occurred_time().nanos());
+  const absl::Time at = server::FromTimestamp(event.occurred_time());
   const auto progress = [&](const rv1::WorkOrder& o, K kind) {
     return RoutingProgress{.request_id = o.request_id(),
                            .kind = kind,
@@ -219,9 +212,11 @@ std::vector<RoutingProgress> ProgressOf(const jiban::events::v1::Event& event) {
   if (event.payload().UnpackTo(&dispatched)) {
     for (const auto& o : dispatched.orders()) out.push_back(progress(o, K::kDispatched));
   } else if (event.payload().UnpackTo(&changed)) {
-    static const std::pair<const char*, K> kKinds[] = {
-        {"signed_for", K::kSignedFor}, {"returned", K::kReturned}, {"replied", K::kReplied},
-        {"rehandled", K::kRehandled}, {"closed", K::kClosed}};
+    static const std::pair<const char*, K> kKinds[] = {{"signed_for", K::kSignedFor},
+                                                       {"returned", K::kReturned},
+                                                       {"replied", K::kReplied},
+                                                       {"rehandled", K::kRehandled},
+                                                       {"closed", K::kClosed}};
     for (const auto& [name, kind] : kKinds) {
       if (changed.change() == name) out.push_back(progress(changed.order(), kind));
     }

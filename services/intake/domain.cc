@@ -34,7 +34,6 @@ bool IsLowerHex(const std::string& s, size_t len) {
   return true;
 }
 
-
 bool ValidRequestId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
@@ -84,8 +83,9 @@ bool AnonymousAllowed(Nature n) {
          n == Nature::kConsultation;
 }
 
-void Add(std::string& canon, const std::string& s) { absl::StrAppend(&canon, s.size(), ":", s, "|"); }
-
+void Add(std::string& canon, const std::string& s) {
+  absl::StrAppend(&canon, s.size(), ":", s, "|");
+}
 
 // Times are stored in milliseconds; truncating here makes what a call returns equal what a later
 // read returns.
@@ -101,8 +101,10 @@ std::optional<ProgressStep> StepFor(Status current, const RoutingProgress& p) {
   using K = RoutingProgress::Kind;
   if (current == Status::kWithdrawn || current == Status::kClosed) return std::nullopt;
   if (!p.lead) {
-    if (p.kind == K::kDispatched) return ProgressStep{current, absl::StrCat(p.unit_name, " co-handles")};
-    if (p.kind == K::kReplied) return ProgressStep{current, absl::StrCat(p.unit_name, " replied its part")};
+    if (p.kind == K::kDispatched)
+      return ProgressStep{current, absl::StrCat(p.unit_name, " co-handles")};
+    if (p.kind == K::kReplied)
+      return ProgressStep{current, absl::StrCat(p.unit_name, " replied its part")};
     return std::nullopt;
   }
   switch (p.kind) {
@@ -126,8 +128,8 @@ std::optional<ProgressStep> StepFor(Status current, const RoutingProgress& p) {
 
 Districts Districts::Kaifeng() {
   // 开封市 (GB/T 2260): 龙亭区 顺河回族区 鼓楼区 禹王台区 祥符区 杞县 通许县 尉氏县 兰考县.
-  return Districts({"410202", "410203", "410204", "410205", "410212", "410221", "410222",
-                    "410223", "410225"});
+  return Districts(
+      {"410202", "410203", "410204", "410205", "410212", "410221", "410222", "410223", "410225"});
 }
 
 absl::StatusOr<Request> NormalizeDraft(const std::string& request_id, const Request& draft,
@@ -156,9 +158,8 @@ absl::StatusOr<Request> NormalizeDraft(const std::string& request_id, const Requ
   v.Length("request.location.address", loc.address, 0, 200);
   if (loc.latitude.has_value() != loc.longitude.has_value()) {
     v.Add("request.location.point", "latitude and longitude go together");
-  } else if (loc.latitude.has_value() &&
-             !(*loc.latitude >= -90 && *loc.latitude <= 90 && *loc.longitude >= -180 &&
-               *loc.longitude <= 180)) {
+  } else if (loc.latitude.has_value() && !(*loc.latitude >= -90 && *loc.latitude <= 90 &&
+                                           *loc.longitude >= -180 && *loc.longitude <= 180)) {
     v.Add("request.location.point", "latitude must be in -90..90, longitude in -180..180");
   }
 
@@ -243,9 +244,9 @@ std::string Canonical(const Request& d) {
         &d.guide_entry_id}) {
     Add(c, *s);
   }
-  Add(c, d.location.latitude ? absl::StrFormat("%.9f,%.9f", *d.location.latitude,
-                                               *d.location.longitude)
-                             : "-");
+  Add(c, d.location.latitude
+             ? absl::StrFormat("%.9f,%.9f", *d.location.latitude, *d.location.longitude)
+             : "-");
   Add(c, d.help ? absl::StrCat(d.help->helper_post_id, "\x1f", d.help->actions) : "-");
   for (const Attachment& a : d.attachments) {
     Add(c, absl::StrCat(a.uri, "\x1f", a.sha256, "\x1f", a.media_type, "\x1f", a.size_bytes));
@@ -337,7 +338,8 @@ Signature DecodeSignature(const std::string& bytes) {
   Signature out;
   for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
     uint32_t v = 0;
-    for (int b = 0; b < 4; ++b) v |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + b])) << (8 * b);
+    for (int b = 0; b < 4; ++b)
+      v |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + b])) << (8 * b);
     out.push_back(v);
   }
   return out;
@@ -350,9 +352,9 @@ double TextSimilarity(const std::string& a, const std::string& b) {
 double DistanceMetres(double lat1, double lon1, double lat2, double lon2) {
   constexpr double kEarth = 6371000.0, kRad = M_PI / 180.0;
   const double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
-  const double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
-                   std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) *
-                       std::sin(dlon / 2);
+  const double h =
+      std::sin(dlat / 2) * std::sin(dlat / 2) +
+      std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
   return 2 * kEarth * std::asin(std::min(1.0, std::sqrt(h)));
 }
 
@@ -361,12 +363,11 @@ namespace {
 // The similarity `c` must reach to be a duplicate of `in`, by how well their places match.
 double Needed(const DuplicateCandidate& in, const DuplicateCandidate& c,
               const DuplicatePolicy& policy) {
-  const bool same_place =
-      (!in.town_code.empty() && in.town_code == c.town_code) ||
-      (!in.address_key.empty() && in.address_key == c.address_key) ||
-      (in.latitude && c.latitude &&
-       DistanceMetres(*in.latitude, *in.longitude, *c.latitude, *c.longitude) <=
-           policy.max_distance_m);
+  const bool same_place = (!in.town_code.empty() && in.town_code == c.town_code) ||
+                          (!in.address_key.empty() && in.address_key == c.address_key) ||
+                          (in.latitude && c.latitude &&
+                           DistanceMetres(*in.latitude, *in.longitude, *c.latitude, *c.longitude) <=
+                               policy.max_distance_m);
   return same_place ? policy.min_similarity : policy.min_similarity_district_only;
 }
 
@@ -387,8 +388,8 @@ std::optional<double> Screen(const DuplicateCandidate& in, const DuplicateCandid
 
 void ShortlistBuilder::Offer(double score, const DuplicateCandidate& c) {
   if (best_.size() == limit_ && score <= best_.back().first) return;
-  auto pos = std::find_if(best_.begin(), best_.end(),
-                          [score](const auto& e) { return score > e.first; });
+  auto pos =
+      std::find_if(best_.begin(), best_.end(), [score](const auto& e) { return score > e.first; });
   best_.insert(pos, {score, c});
   if (best_.size() > limit_) best_.pop_back();
 }
@@ -418,8 +419,8 @@ std::optional<std::string> FindMaster(const DuplicateCandidate& in,
   for (const auto& c : open) {
     if (c.id == in.id || in.create_time - c.create_time > policy.window) continue;
     const double needed = Needed(in, c, policy);
-    const double sim = Similarity(
-        in_shingles, c.shingles.empty() ? ShinglesOf(c.title + c.text) : c.shingles);
+    const double sim =
+        Similarity(in_shingles, c.shingles.empty() ? ShinglesOf(c.title + c.text) : c.shingles);
     if (sim >= needed && sim > best) {
       best = sim;
       match = &c;
@@ -432,9 +433,8 @@ std::optional<std::string> FindMaster(const DuplicateCandidate& in,
 absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Request& draft,
                                        const CallContext& call) {
   const absl::Time now = NowMillis(clock_);
-  JIBAN_ASSIGN_OR_RETURN(
-      Request r, NormalizeDraft(request_id, draft, districts_,
-                                absl::ToCivilDay(now, calendar::CityZone())));
+  JIBAN_ASSIGN_OR_RETURN(Request r, NormalizeDraft(request_id, draft, districts_,
+                                                   absl::ToCivilDay(now, calendar::CityZone())));
   const std::string canonical = Canonical(r);
   auto replay = [&]() -> absl::StatusOr<Request> {
     JIBAN_ASSIGN_OR_RETURN(auto stored, store_.FindByRequestId(request_id, canonical));
@@ -467,8 +467,8 @@ absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Requ
                           .shingles = std::move(shingles),
                           .signature = signature};
     // Screen by signature, then compare the few survivors' full texts.
-    JIBAN_ASSIGN_OR_RETURN(auto shortlist, store_.DuplicateShortlist(
-                                               r.location.district_code, in, duplicates_));
+    JIBAN_ASSIGN_OR_RETURN(auto shortlist,
+                           store_.DuplicateShortlist(r.location.district_code, in, duplicates_));
     if (!shortlist.empty()) {
       JIBAN_RETURN_IF_ERROR(store_.FillTexts(shortlist));
       if (auto master = FindMaster(in, shortlist, duplicates_)) r.master_id = *master;
@@ -566,8 +566,8 @@ absl::StatusOr<Intake::Track> Intake::TrackByNumber(const std::string& tracking_
       t.status = master->status;
       JIBAN_ASSIGN_OR_RETURN(auto theirs, store_.History(master->id));
       for (auto& e : theirs) {
-        e.description = absl::StrCat("handled together with ", master->tracking_number, ": ",
-                                     e.description);
+        e.description =
+            absl::StrCat("handled together with ", master->tracking_number, ": ", e.description);
         t.timeline.push_back(std::move(e));
       }
     }
@@ -577,8 +577,7 @@ absl::StatusOr<Intake::Track> Intake::TrackByNumber(const std::string& tracking_
   return t;
 }
 
-absl::StatusOr<Request> Intake::AddSupplement(const std::string& request_id,
-                                              const std::string& id,
+absl::StatusOr<Request> Intake::AddSupplement(const std::string& request_id, const std::string& id,
                                               const Supplement& supplement,
                                               const CallContext& call) {
   Violations v;
@@ -662,11 +661,11 @@ absl::StatusOr<Request> Intake::Evaluate(const std::string& id, const Evaluation
             if (cur.status != Status::kAnswered && cur.status != Status::kClosed) {
               return Precondition("NOT_ANSWERED", "only an answered request can be evaluated");
             }
-            return Mutation{.kind = Mutation::Kind::kEvaluate,
-                            .status = cur.status,
-                            .evaluation = e,
-                            .description = e.dissatisfied() ? "evaluated: dissatisfied"
-                                                            : "evaluated"};
+            return Mutation{
+                .kind = Mutation::Kind::kEvaluate,
+                .status = cur.status,
+                .evaluation = e,
+                .description = e.dissatisfied() ? "evaluated: dissatisfied" : "evaluated"};
           },
           now, "", call));
   return out.front();

@@ -16,7 +16,16 @@
 namespace jiban::intake {
 
 // Values match jiban.intake.v1.
-enum class Channel { kUnspecified = 0, kWindow, kHotline, kWeb, kApp, kEnterpriseCentre, kOpen311, kProxy };
+enum class Channel {
+  kUnspecified = 0,
+  kWindow,
+  kHotline,
+  kWeb,
+  kApp,
+  kEnterpriseCentre,
+  kOpen311,
+  kProxy
+};
 enum class Nature {
   kUnspecified = 0,
   kConsultation,
@@ -30,7 +39,8 @@ enum class Nature {
 };
 enum class Status { kUnspecified = 0, kReceived, kAnswered, kClosed, kWithdrawn, kInProgress };
 
-// Received or being handled: may still be supplemented, withdrawn, merged or matched as a duplicate.
+// Received or being handled: may still be supplemented, withdrawn, merged or matched as a
+// duplicate.
 bool IsOpen(Status s);
 enum class Satisfaction {
   kUnspecified = 0,
@@ -109,10 +119,10 @@ struct Request {
   std::string answer;
   std::string guide_entry_id;
   std::optional<HelpDetails> help;
-  std::string master_id;                  // output only
-  std::optional<Evaluation> evaluation;   // output only
-  std::vector<Supplement> supplements;    // output only
-  int member_count = 0;                   // output only: duplicates linked to this one
+  std::string master_id;                 // output only
+  std::optional<Evaluation> evaluation;  // output only
+  std::vector<Supplement> supplements;   // output only
+  int member_count = 0;                  // output only: duplicates linked to this one
 };
 
 struct TimelineEntry {
@@ -127,8 +137,8 @@ struct RoutingProgress {
   enum class Kind { kDispatched, kSignedFor, kReturned, kReplied, kRehandled, kClosed };
   std::string request_id;
   Kind kind = Kind::kDispatched;
-  bool lead = true;        // the lead unit's order (co-handlers only add timeline lines)
-  std::string unit_name;   // public: the unit's display name
+  bool lead = true;       // the lead unit's order (co-handlers only add timeline lines)
+  std::string unit_name;  // public: the unit's display name
   absl::Time at;
 };
 
@@ -174,7 +184,7 @@ std::string TrackingNumber(absl::Time received, int64_t serial);
 // the district the text must be nearly the same.
 struct DuplicatePolicy {
   absl::Duration window = absl::Hours(24 * 7);
-  double min_similarity = 0.5;       // with a matching place
+  double min_similarity = 0.5;  // with a matching place
   double min_similarity_district_only = 0.8;
   double max_distance_m = 150;
   double screening_margin = 0.3;  // how far below the threshold an estimate may be and still count

@@ -1,7 +1,7 @@
 #include "services/intake/handler.h"
 
-#include "google/protobuf/util/time_util.h"
 #include "libs/server/call.h"
+#include "libs/server/timestamp.h"
 #include "libs/status/status.h"
 #include "services/intake/convert.h"
 
@@ -27,7 +27,7 @@ struct Call {
 
 std::optional<absl::Time> Time(bool has, const google::protobuf::Timestamp& t) {
   if (!has) return std::nullopt;
-  return absl::FromUnixMillis(google::protobuf::util::TimeUtil::TimestampToMilliseconds(t));
+  return server::FromTimestamp(t);
 }
 
 }  // namespace

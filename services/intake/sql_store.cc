@@ -26,16 +26,45 @@ constexpr char kColumns[] =
     "guide_entry_id, helper_post_id, help_actions, master_id, satisfaction, resolution, "
     "evaluation_comment, evaluated_at_ms, created_at_ms, updated_at_ms";
 enum Col {
-  kId, kTracking, kChannel, kNature, kStatus, kTitle, kBody, kDistrict, kTown, kAddress, kLat,
-  kLon, kKind, kName, kPhone, kIdNumber, kEnterpriseName, kCreditCode, kConfidential,
-  kAttachments, kAnswer, kGuide, kHelper, kHelpActions, kMaster, kSatisfaction, kResolution,
-  kComment, kEvaluatedAt, kCreated, kUpdated
+  kId,
+  kTracking,
+  kChannel,
+  kNature,
+  kStatus,
+  kTitle,
+  kBody,
+  kDistrict,
+  kTown,
+  kAddress,
+  kLat,
+  kLon,
+  kKind,
+  kName,
+  kPhone,
+  kIdNumber,
+  kEnterpriseName,
+  kCreditCode,
+  kConfidential,
+  kAttachments,
+  kAnswer,
+  kGuide,
+  kHelper,
+  kHelpActions,
+  kMaster,
+  kSatisfaction,
+  kResolution,
+  kComment,
+  kEvaluatedAt,
+  kCreated,
+  kUpdated
 };
 
 std::string AttachmentsJson(const std::vector<Attachment>& list) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& a : list) {
-    j.push_back({{"uri", a.uri}, {"sha256", a.sha256}, {"media_type", a.media_type},
+    j.push_back({{"uri", a.uri},
+                 {"sha256", a.sha256},
+                 {"media_type", a.media_type},
                  {"size_bytes", a.size_bytes}});
   }
   return j.dump();
@@ -144,8 +173,8 @@ absl::StatusOr<Request> SqlIntakeStore::FromRow(const db::Row& row) const {
 }
 
 absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
-                                               const std::string& canonical,
-                                               const Request& request, const Signature& signature,
+                                               const std::string& canonical, const Request& request,
+                                               const Signature& signature,
                                                const CallContext& call) {
   Request stored = request;
   JIBAN_ASSIGN_OR_RETURN(int64_t serial, serials_.Next());
@@ -205,21 +234,19 @@ absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
     JIBAN_RETURN_IF_ERROR(inserted);
     v1::RequestSubmitted event;
     *event.mutable_request() = ToSummary(stored);
-    return log_.Append(tx, event,
-                       {.aggregate_id = id, .request_id = call.request_id,
-                        .trace_id = call.trace_id});
+    return log_.Append(
+        tx, event, {.aggregate_id = id, .request_id = call.request_id, .trace_id = call.trace_id});
   });
   JIBAN_RETURN_IF_ERROR(s);
   if (stored.status == Status::kReceived && DuplicateEligible(stored.nature)) {
-    candidates_.Add(stored.location.district_code,
-                     {.id = stored.id,
-                      .master_id = stored.master_id,
-                      .town_code = stored.location.town_code,
-                      .address_key = address_key,
-                      .latitude = stored.location.latitude,
-                      .longitude = stored.location.longitude,
-                      .create_time = stored.create_time,
-                      .signature = signature});
+    candidates_.Add(stored.location.district_code, {.id = stored.id,
+                                                    .master_id = stored.master_id,
+                                                    .town_code = stored.location.town_code,
+                                                    .address_key = address_key,
+                                                    .latitude = stored.location.latitude,
+                                                    .longitude = stored.location.longitude,
+                                                    .create_time = stored.create_time,
+                                                    .signature = signature});
   }
   return stored;
 }
@@ -248,8 +275,8 @@ absl::Status SqlIntakeStore::Complete(db::Transaction* tx, Request& r) {
   JIBAN_ASSIGN_OR_RETURN(auto supplements, query(supplements_sql));
   r.supplements.clear();
   for (const auto& row : supplements) {
-    r.supplements.push_back({row.Text(0), AttachmentsFromJson(row.Text(1)),
-                             absl::FromUnixMillis(row.Int(2))});
+    r.supplements.push_back(
+        {row.Text(0), AttachmentsFromJson(row.Text(1)), absl::FromUnixMillis(row.Int(2))});
   }
   JIBAN_ASSIGN_OR_RETURN(auto members, query(members_sql));
   r.member_count = static_cast<int>(members.front().Int(0));
@@ -268,10 +295,10 @@ absl::StatusOr<std::optional<Request>> SqlIntakeStore::Get(const std::string& id
 
 absl::StatusOr<std::optional<Request>> SqlIntakeStore::GetByTrackingNumber(
     const std::string& tracking_number) {
-  JIBAN_ASSIGN_OR_RETURN(
-      auto rows, db_.Query(absl::StrCat("SELECT ", kColumns,
-                                        " FROM intake_requests WHERE tracking_number = ?"),
-                           {tracking_number}));
+  JIBAN_ASSIGN_OR_RETURN(auto rows,
+                         db_.Query(absl::StrCat("SELECT ", kColumns,
+                                                " FROM intake_requests WHERE tracking_number = ?"),
+                                   {tracking_number}));
   if (rows.empty()) return std::optional<Request>();
   JIBAN_ASSIGN_OR_RETURN(Request r, FromRow(rows[0]));
   return std::optional<Request>(std::move(r));
@@ -303,10 +330,10 @@ absl::StatusOr<std::vector<Request>> SqlIntakeStore::List(const ListQuery& query
   }
   if (!query.before_id.empty()) filter("id < ?", query.before_id);
   params.push_back(query.limit);
-  const std::string sql = absl::StrCat(
-      "SELECT ", kColumns, " FROM intake_requests",
-      where.empty() ? "" : absl::StrCat(" WHERE ", absl::StrJoin(where, " AND ")),
-      " ORDER BY id DESC LIMIT ?");
+  const std::string sql =
+      absl::StrCat("SELECT ", kColumns, " FROM intake_requests",
+                   where.empty() ? "" : absl::StrCat(" WHERE ", absl::StrJoin(where, " AND ")),
+                   " ORDER BY id DESC LIMIT ?");
   JIBAN_ASSIGN_OR_RETURN(auto rows, db_.Query(sql, params));
   std::vector<Request> out;
   out.reserve(rows.size());
@@ -318,14 +345,13 @@ absl::StatusOr<std::vector<Request>> SqlIntakeStore::List(const ListQuery& query
 }
 
 absl::StatusOr<std::vector<TimelineEntry>> SqlIntakeStore::History(const std::string& id) {
-  JIBAN_ASSIGN_OR_RETURN(
-      auto rows, db_.Query("SELECT at_ms, status, description FROM intake_history "
-                           "WHERE request_id = ? ORDER BY pk",
-                           {id}));
+  JIBAN_ASSIGN_OR_RETURN(auto rows,
+                         db_.Query("SELECT at_ms, status, description FROM intake_history "
+                                   "WHERE request_id = ? ORDER BY pk",
+                                   {id}));
   std::vector<TimelineEntry> out;
   for (const auto& row : rows) {
-    out.push_back({absl::FromUnixMillis(row.Int(0)), static_cast<Status>(row.Int(1)),
-                   row.Text(2)});
+    out.push_back({absl::FromUnixMillis(row.Int(0)), static_cast<Status>(row.Int(1)), row.Text(2)});
   }
   return out;
 }
@@ -354,9 +380,10 @@ absl::Status SqlIntakeStore::FillTexts(std::vector<DuplicateCandidate>& candidat
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Request>> SqlIntakeStore::Update(
-    const std::vector<std::string>& ids, const Decide& decide, absl::Time at,
-    const std::string& idempotency_key, const CallContext& call) {
+absl::StatusOr<std::vector<Request>> SqlIntakeStore::Update(const std::vector<std::string>& ids,
+                                                            const Decide& decide, absl::Time at,
+                                                            const std::string& idempotency_key,
+                                                            const CallContext& call) {
   std::vector<std::string> sorted = ids;  // a fixed lock order: no deadlock between mergers
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
@@ -364,19 +391,18 @@ absl::StatusOr<std::vector<Request>> SqlIntakeStore::Update(
   absl::Status s = db_.Transact([&](db::Transaction& tx) -> absl::Status {
     result.clear();
     if (!idempotency_key.empty()) {
-      JIBAN_ASSIGN_OR_RETURN(
-          auto seen, tx.QueryOne("SELECT request_id FROM intake_supplements "
-                                 "WHERE client_request_id = ?",
-                                 {idempotency_key}));
+      JIBAN_ASSIGN_OR_RETURN(auto seen, tx.QueryOne("SELECT request_id FROM intake_supplements "
+                                                    "WHERE client_request_id = ?",
+                                                    {idempotency_key}));
       if (seen.has_value()) {
         if (sorted.size() != 1 || seen->Text(0) != sorted.front()) {
           return Error(absl::StatusCode::kAlreadyExists, "REQUEST_ID_REUSED",
                        "request_id was already used for a different request");
         }
-        JIBAN_ASSIGN_OR_RETURN(auto row, tx.QueryOne(absl::StrCat(
-                                             "SELECT ", kColumns,
-                                             " FROM intake_requests WHERE id = ?"),
-                                             {sorted.front()}));
+        JIBAN_ASSIGN_OR_RETURN(
+            auto row,
+            tx.QueryOne(absl::StrCat("SELECT ", kColumns, " FROM intake_requests WHERE id = ?"),
+                        {sorted.front()}));
         JIBAN_ASSIGN_OR_RETURN(Request r, FromRow(*row));
         JIBAN_RETURN_IF_ERROR(Complete(&tx, r));
         result.push_back(std::move(r));
@@ -387,8 +413,7 @@ absl::StatusOr<std::vector<Request>> SqlIntakeStore::Update(
     for (const std::string& id : sorted) {
       JIBAN_ASSIGN_OR_RETURN(
           auto row, tx.QueryOne(absl::StrCat("SELECT ", kColumns,
-                                             " FROM intake_requests WHERE id = ?",
-                                             tx.ForUpdate()),
+                                             " FROM intake_requests WHERE id = ?", tx.ForUpdate()),
                                 {id}));
       if (!row.has_value()) {
         return Error(absl::StatusCode::kNotFound, "REQUEST_NOT_FOUND",
@@ -404,8 +429,8 @@ absl::StatusOr<std::vector<Request>> SqlIntakeStore::Update(
       JIBAN_RETURN_IF_ERROR(m.status());
       r.status = m->status;
       r.update_time = at;
-      events::EventContext ctx{.aggregate_id = id, .request_id = call.request_id,
-                               .trace_id = call.trace_id};
+      events::EventContext ctx{
+          .aggregate_id = id, .request_id = call.request_id, .trace_id = call.trace_id};
       switch (m->kind) {
         case Mutation::Kind::kSupplement: {
           const Supplement& sup = *m->supplement;
@@ -506,9 +531,10 @@ absl::Status SqlIntakeStore::ApplyProgress(db::Transaction& tx, const RoutingPro
                                    {static_cast<int>(step->status), at, p.request_id})
                             .status());
   return tx
-      .Execute("INSERT INTO intake_history (request_id, at_ms, status, description)"
-               " VALUES (?, ?, ?, ?)",
-               {p.request_id, at, static_cast<int>(step->status), step->description})
+      .Execute(
+          "INSERT INTO intake_history (request_id, at_ms, status, description)"
+          " VALUES (?, ?, ?, ?)",
+          {p.request_id, at, static_cast<int>(step->status), step->description})
       .status();
 }
 

@@ -55,8 +55,8 @@ class SqlIntakeStore final : public IntakeStore {
  private:
   absl::StatusOr<Request> FromRow(const db::Row& row) const;
   db::Value Seal(const char* column, const std::string& id, const std::string& plain) const;
-  absl::StatusOr<std::string> Open(const char* column, const std::string& id,
-                                   const db::Row& row, size_t index) const;
+  absl::StatusOr<std::string> Open(const char* column, const std::string& id, const db::Row& row,
+                                   size_t index) const;
   // Supplements and member count: what a single-request read adds to the row.
   absl::Status Complete(db::Transaction* tx, Request& r);
 

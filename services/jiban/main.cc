@@ -7,8 +7,8 @@
 //   jiban escalation          the escalation service alone (same as jiban-escalation)
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -57,8 +57,8 @@ int RunDev() {
   const auto keys_path = std::filesystem::path(data_dir) / "field-keys";
   if (!std::filesystem::exists(keys_path)) {
     std::ofstream(keys_path) << jiban::crypto::Sealer::NewSpec("dev1");
-    std::filesystem::permissions(keys_path, std::filesystem::perms::owner_read |
-                                                std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        keys_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
   std::stringstream keys;
   keys << std::ifstream(keys_path).rdbuf();

@@ -65,8 +65,8 @@ RoutingConfig RoutingConfig::FromEnv(server::Env& env) {
   if (!c.intake_address.empty()) c.intake_address = env.Address("JIBAN_INTAKE_ADDR", "");
   c.units_file = env.String("JIBAN_UNITS_FILE", "");
   c.dispatch_list_file = env.String("JIBAN_DISPATCH_LIST_FILE", "");
-  for (absl::string_view f : absl::StrSplit(env.String("JIBAN_CALENDAR_FILES", ""), ',',
-                                            absl::SkipWhitespace())) {
+  for (absl::string_view f :
+       absl::StrSplit(env.String("JIBAN_CALENDAR_FILES", ""), ',', absl::SkipWhitespace())) {
     c.calendar_files.emplace_back(absl::StripAsciiWhitespace(f));
   }
   c.model_file = env.String("JIBAN_CLASSIFIER_MODEL", "");
@@ -123,11 +123,12 @@ absl::StatusOr<std::unique_ptr<RoutingApp>> RoutingApp::Create(const RoutingConf
     }
   }
   JIBAN_ASSIGN_OR_RETURN(calendar::WorkCalendar cal, calendar::WorkCalendar::FromYearFiles(years));
-  auto& fallback = prometheus::BuildCounter()
-                       .Name("jiban_routing_calendar_fallback_total")
-                       .Help("Days looked up in a year no calendar file covers (Monday-Friday used)")
-                       .Register(server.metrics())
-                       .Add({});
+  auto& fallback =
+      prometheus::BuildCounter()
+          .Name("jiban_routing_calendar_fallback_total")
+          .Help("Days looked up in a year no calendar file covers (Monday-Friday used)")
+          .Register(server.metrics())
+          .Add({});
   auto warned = std::make_shared<std::pair<absl::Mutex, std::set<int64_t>>>();
   server::Logger* logger = &server.logger();
   cal.SetFallbackObserver([&fallback, warned, logger](absl::CivilDay d) {
@@ -143,16 +144,15 @@ absl::StatusOr<std::unique_ptr<RoutingApp>> RoutingApp::Create(const RoutingConf
   JIBAN_ASSIGN_OR_RETURN(app->db_,
                          db::Database::Open(config.db_dsn, {.pool_size = config.db_pool_size}));
   JIBAN_RETURN_IF_ERROR(db::Migrate(*app->db_, Migrations(app->db_->dialect()), config.migrate));
-  app->log_ = std::make_unique<events::EventLog>(*app->db_, app->clock_, *app->ids_,
-                                                 server.metrics());
+  app->log_ =
+      std::make_unique<events::EventLog>(*app->db_, app->clock_, *app->ids_, server.metrics());
   app->transactor_ = std::make_unique<SqlTransactor>(*app->db_, *app->log_);
   app->reader_ = std::make_unique<SqlReader>(*app->db_);
   app->config_store_ = std::make_unique<ConfigStore>(*app->db_, *app->ids_, app->clock_);
   app->routing_ = std::make_unique<Routing>(*app->transactor_, *app->reader_, *app->config_store_,
                                             app->clock_, *app->ids_, calendar);
 
-  JIBAN_ASSIGN_OR_RETURN(std::string units_text,
-                         FileOrShipped(config.units_file, "units.json"));
+  JIBAN_ASSIGN_OR_RETURN(std::string units_text, FileOrShipped(config.units_file, "units.json"));
   JIBAN_ASSIGN_OR_RETURN(std::string list_text,
                          FileOrShipped(config.dispatch_list_file, "dispatch_list.json"));
   JIBAN_ASSIGN_OR_RETURN(auto units, ParseUnitDirectory(units_text));
@@ -213,22 +213,13 @@ int RunStandalone(const char* program, const std::vector<std::string>& args) {
     std::cerr << "usage: " << program << " [train --data=FILE --out=MODEL ...]\n";
     return 2;
   }
-  server::Env env;
-  auto options = server::ServerOptions::FromEnv(env, "routing", 8082, 9092);
-  auto config = RoutingConfig::FromEnv(env);
-  if (auto s = env.Validate(); !s.ok()) {
-    std::cerr << program << ": " << s.message() << "\n";
-    return 2;
-  }
-  server::Server server(options, &std::cout);
-  auto app = RoutingApp::Create(config, server);
-  absl::Status started = app.ok() ? server.Start() : app.status();
-  if (!started.ok()) {
-    std::cerr << program << ": cannot start: " << started.message() << "\n";
-    return 1;
-  }
-  server.RunUntilSignalled();
-  return 0;
+  return server::RunService(program, "routing", 8082, 9092, [](server::Env& env) {
+    const RoutingConfig config = RoutingConfig::FromEnv(env);
+    return [config](server::Server& s) -> absl::StatusOr<std::shared_ptr<void>> {
+      JIBAN_ASSIGN_OR_RETURN(auto app, RoutingApp::Create(config, s));
+      return std::shared_ptr<void>(std::move(app));
+    };
+  });
 }
 
 }  // namespace jiban::routing

@@ -30,11 +30,11 @@ struct RoutingConfig {
   std::string db_dsn;
   int db_pool_size = 16;
   db::MigrateMode migrate = db::MigrateMode::kApply;
-  std::string intake_address;          // where intake's event stream is served
-  std::string units_file;              // empty: the shipped directory
-  std::string dispatch_list_file;      // empty: the shipped starter list
+  std::string intake_address;               // where intake's event stream is served
+  std::string units_file;                   // empty: the shipped directory
+  std::string dispatch_list_file;           // empty: the shipped starter list
   std::vector<std::string> calendar_files;  // empty: the shipped years
-  std::string model_file;              // empty: rules only
+  std::string model_file;                   // empty: rules only
 
   // JIBAN_DB_DSN (required), JIBAN_DB_POOL_SIZE, JIBAN_DB_MIGRATE (apply|check),
   // JIBAN_INTAKE_ADDR (required), JIBAN_UNITS_FILE, JIBAN_DISPATCH_LIST_FILE,

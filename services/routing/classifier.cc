@@ -62,7 +62,8 @@ std::vector<uint64_t> CharNgrams(absl::string_view text, int min_n, int max_n) {
 
 absl::StatusOr<std::vector<LabelledText>> ReadLabelledFile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return Error(absl::StatusCode::kNotFound, "FILE_NOT_FOUND", absl::StrCat("cannot read ", path));
+  if (!in)
+    return Error(absl::StatusCode::kNotFound, "FILE_NOT_FOUND", absl::StrCat("cannot read ", path));
   std::vector<LabelledText> out;
   std::string line;
   int number = 0;
@@ -187,7 +188,8 @@ absl::StatusOr<TextClassifier> TextClassifier::Train(const std::vector<LabelledT
       }
     }
     double p1 = 0, q1 = 0;
-    for (int f = 0; f < features; ++f) p1 += p[static_cast<size_t>(f)], q1 += q[static_cast<size_t>(f)];
+    for (int f = 0; f < features; ++f)
+      p1 += p[static_cast<size_t>(f)], q1 += q[static_cast<size_t>(f)];
     std::vector<double> r(static_cast<size_t>(features));
     for (size_t f = 0; f < r.size(); ++f) r[f] = std::log((p[f] / p1) / (q[f] / q1));
     std::vector<double> binary(data.size());
@@ -312,7 +314,8 @@ void TextClassifier::Calibrate(const std::vector<LabelledText>& held_out) {
   double best_slope = options_.calibration, best_loss = INFINITY;
   for (double slope = 0.5; slope <= 40; slope *= 1.15) {
     double loss = 0;
-    for (const auto& [d, truth] : cases) loss -= std::log(std::max(Softmax(d, slope)[truth], 1e-12));
+    for (const auto& [d, truth] : cases)
+      loss -= std::log(std::max(Softmax(d, slope)[truth], 1e-12));
     if (loss < best_loss) best_loss = loss, best_slope = slope;
   }
   options_.calibration = best_slope;
@@ -340,13 +343,14 @@ std::string TextClassifier::Serialize() const {
 absl::StatusOr<TextClassifier> TextClassifier::Parse(absl::string_view text) {
   std::istringstream in{std::string(text)};
   std::string line, word;
-  if (!std::getline(in, line) || line != kMagic) return Invalid("not a jiban text classifier model");
+  if (!std::getline(in, line) || line != kMagic)
+    return Invalid("not a jiban text classifier model");
   TextClassifier m;
   size_t k = 0, n = 0;
   if (!(in >> word >> m.options_.min_n >> m.options_.max_n) || word != "ngrams" ||
       m.options_.min_n < 1 || m.options_.max_n < m.options_.min_n || m.options_.max_n > 6 ||
-      !(in >> word >> m.options_.calibration) || word != "calibration" ||
-      !(in >> word >> k) || word != "labels" || k < 2 || k > 1000) {
+      !(in >> word >> m.options_.calibration) || word != "calibration" || !(in >> word >> k) ||
+      word != "labels" || k < 2 || k > 1000) {
     return Invalid("bad model header");
   }
   std::getline(in, line);
@@ -382,8 +386,8 @@ Evaluation Evaluate(const TextClassifier& model, const std::vector<LabelledText>
   std::vector<Prediction> predicted;
   predicted.reserve(data.size());
   for (const LabelledText& t : data) predicted.push_back(model.Predict(t.text));
-  const double micros = std::chrono::duration<double, std::micro>(
-                            std::chrono::steady_clock::now() - start).count();
+  const double micros =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
   e.micros_per_prediction = data.empty() ? 0 : micros / static_cast<double>(data.size());
   for (size_t i = 0; i < data.size(); ++i) {
     auto truth = std::find(e.labels.begin(), e.labels.end(), data[i].label);

@@ -31,11 +31,11 @@ struct LabelledText {
 absl::StatusOr<std::vector<LabelledText>> ReadLabelledFile(const std::string& path);
 
 struct ClassifierOptions {
-  int min_n = 1;           // shortest character n-gram
-  int max_n = 2;           // longest character n-gram
-  int min_df = 2;          // n-grams seen in fewer training texts are dropped
-  double c = 0.5;          // liblinear's C (inverse regularisation)
-  bool logistic = false;   // L2R_LR instead of the linear SVM (L2R_L2LOSS_SVC_DUAL)
+  int min_n = 1;          // shortest character n-gram
+  int max_n = 2;          // longest character n-gram
+  int min_df = 2;         // n-grams seen in fewer training texts are dropped
+  double c = 0.5;         // liblinear's C (inverse regularisation)
+  bool logistic = false;  // L2R_LR instead of the linear SVM (L2R_L2LOSS_SVC_DUAL)
   // Naive-Bayes feature scaling (Wang & Manning 2012, "NBSVM"): one binary model per category on
   // features scaled by their log-count ratio for that category; 0 = off, else the smoothing α.
   double nb_alpha = 0.03;
@@ -70,8 +70,8 @@ class TextClassifier {
   // Open addressing over the n-gram hashes (built from hashes_): a lookup touches one slot and
   // then the feature's row, which keeps prediction within a few cache misses per n-gram.
   struct Slot {
-    uint32_t check = 0;     // the hash's high half: tells n-grams sharing a slot apart
-    int32_t feature = -1;   // -1: empty
+    uint32_t check = 0;    // the hash's high half: tells n-grams sharing a slot apart
+    int32_t feature = -1;  // -1: empty
   };
   void BuildIndex();
   int Find(uint64_t hash) const;
@@ -83,8 +83,8 @@ class TextClassifier {
   std::vector<std::string> labels_;
   std::vector<uint64_t> hashes_;  // feature index → n-gram hash
   std::vector<Slot> index_;
-  std::vector<float> rows_;       // per feature: idf, then one weight per category
-  std::vector<float> bias_;       // per category
+  std::vector<float> rows_;  // per feature: idf, then one weight per category
+  std::vector<float> bias_;  // per category
 };
 
 // Accuracy, macro-averaged F1 and the confusion matrix (rows: true, columns: predicted).

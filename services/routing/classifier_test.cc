@@ -65,7 +65,8 @@ TEST_CASE("a saved model loads and predicts the same", "[classifier]") {
 
 TEST_CASE("training refuses what it cannot learn from", "[classifier]") {
   CHECK(ReasonOf(TextClassifier::Train({}, {}).status()) == "MODEL_INVALID");
-  CHECK(ReasonOf(TextClassifier::Train({{"a", "一"}, {"a", "二"}}, {}).status()) == "MODEL_INVALID");
+  CHECK(ReasonOf(TextClassifier::Train({{"a", "一"}, {"a", "二"}}, {}).status()) ==
+        "MODEL_INVALID");
   CHECK(ReasonOf(TextClassifier::Train(Synthetic(), {.min_n = 3, .max_n = 2}).status()) ==
         "MODEL_INVALID");
 }
@@ -74,7 +75,8 @@ TEST_CASE("training files: label<TAB>text, or the competition's id<TAB>label<TAB
           "[classifier]") {
   testing::TempDir dir;
   const auto path = (dir.path() / "train.tsv").string();
-  std::ofstream(path) << "row_id\tlabel\ttext_seg\n7\t交通运输\t公交 站台 破损\n交通运输\t红绿灯坏了\n";
+  std::ofstream(path)
+      << "row_id\tlabel\ttext_seg\n7\t交通运输\t公交 站台 破损\n交通运输\t红绿灯坏了\n";
   auto rows = ReadLabelledFile(path);
   REQUIRE(rows.ok());
   REQUIRE(rows->size() == 2);

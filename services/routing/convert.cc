@@ -2,25 +2,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
-#include "google/protobuf/util/time_util.h"
+#include "libs/server/timestamp.h"
 #include "libs/status/status.h"
 
 namespace jiban::routing {
 namespace {
-
-using google::protobuf::Timestamp;
-
-Timestamp Ts(absl::Time t) {
-  Timestamp ts;
-  const int64_t ms = absl::ToUnixMillis(t);
-  ts.set_seconds(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  ts.set_nanos(static_cast<int32_t>((ms - ts.seconds() * 1000) * 1000000));
-  return ts;
-}
-
-absl::Time T(const Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 v1::Person ToProto(const Person& p) {
   v1::Person out;
@@ -57,15 +43,15 @@ v1::WorkOrder ToProto(const WorkOrder& o) {
   p.set_request_nature(static_cast<jiban::intake::v1::Nature>(o.nature));
   p.set_category(o.category);
   p.set_confidence(o.confidence);
-  *p.mutable_dispatch_time() = Ts(o.dispatch_time);
-  *p.mutable_clock_start_time() = Ts(o.clock_start);
+  *p.mutable_dispatch_time() = server::ToTimestamp(o.dispatch_time);
+  *p.mutable_clock_start_time() = server::ToTimestamp(o.clock_start);
   *p.mutable_time_limit() = ToProto(o.limit);
-  *p.mutable_sign_for_deadline() = Ts(o.sign_for_deadline);
-  *p.mutable_deadline() = Ts(o.deadline);
-  *p.mutable_return_deadline() = Ts(o.return_deadline);
-  if (o.sign_time) *p.mutable_sign_time() = Ts(*o.sign_time);
+  *p.mutable_sign_for_deadline() = server::ToTimestamp(o.sign_for_deadline);
+  *p.mutable_deadline() = server::ToTimestamp(o.deadline);
+  *p.mutable_return_deadline() = server::ToTimestamp(o.return_deadline);
+  if (o.sign_time) *p.mutable_sign_time() = server::ToTimestamp(*o.sign_time);
   p.set_pause_reason(static_cast<v1::PauseReason>(o.pause));
-  if (o.pause_time) *p.mutable_pause_time() = Ts(*o.pause_time);
+  if (o.pause_time) *p.mutable_pause_time() = server::ToTimestamp(*o.pause_time);
   p.set_paused_working_days(o.paused_working_days);
   if (o.extension.state != ExtensionState::kNone) {
     auto* e = p.mutable_extension();
@@ -78,7 +64,7 @@ v1::WorkOrder ToProto(const WorkOrder& o) {
     auto* r = p.mutable_reply();
     r->set_outcome(static_cast<v1::ReplyOutcome>(o.reply->outcome));
     r->set_text(o.reply->text);
-    *r->mutable_reply_time() = Ts(o.reply->time);
+    *r->mutable_reply_time() = server::ToTimestamp(o.reply->time);
   }
   p.set_return_reason(static_cast<v1::ReturnReason>(o.return_reason));
   p.set_return_note(o.return_note);
@@ -86,7 +72,7 @@ v1::WorkOrder ToProto(const WorkOrder& o) {
   p.set_rehandle_count(o.rehandle_count);
   *p.mutable_person_answerable() = ToProto(o.answerable);
   p.set_version(o.version);
-  *p.mutable_update_time() = Ts(o.update_time);
+  *p.mutable_update_time() = server::ToTimestamp(o.update_time);
   return p;
 }
 
@@ -105,15 +91,15 @@ WorkOrder FromProto(const v1::WorkOrder& p) {
   o.nature = static_cast<Nature>(p.request_nature());
   o.category = p.category();
   o.confidence = p.confidence();
-  o.dispatch_time = T(p.dispatch_time());
-  o.clock_start = T(p.clock_start_time());
+  o.dispatch_time = server::FromTimestamp(p.dispatch_time());
+  o.clock_start = server::FromTimestamp(p.clock_start_time());
   o.limit = FromProto(p.time_limit());
-  o.sign_for_deadline = T(p.sign_for_deadline());
-  o.deadline = T(p.deadline());
-  o.return_deadline = T(p.return_deadline());
-  if (p.has_sign_time()) o.sign_time = T(p.sign_time());
+  o.sign_for_deadline = server::FromTimestamp(p.sign_for_deadline());
+  o.deadline = server::FromTimestamp(p.deadline());
+  o.return_deadline = server::FromTimestamp(p.return_deadline());
+  if (p.has_sign_time()) o.sign_time = server::FromTimestamp(p.sign_time());
   o.pause = static_cast<PauseReason>(p.pause_reason());
-  if (p.has_pause_time()) o.pause_time = T(p.pause_time());
+  if (p.has_pause_time()) o.pause_time = server::FromTimestamp(p.pause_time());
   o.paused_working_days = p.paused_working_days();
   if (p.has_extension()) {
     o.extension = {.working_days = p.extension().working_days(),
@@ -124,7 +110,7 @@ WorkOrder FromProto(const v1::WorkOrder& p) {
   if (p.has_reply()) {
     o.reply = ReplyInfo{.outcome = static_cast<Outcome>(p.reply().outcome()),
                         .text = p.reply().text(),
-                        .time = T(p.reply().reply_time())};
+                        .time = server::FromTimestamp(p.reply().reply_time())};
   }
   o.return_reason = static_cast<ReturnReason>(p.return_reason());
   o.return_note = p.return_note();
@@ -132,7 +118,7 @@ WorkOrder FromProto(const v1::WorkOrder& p) {
   o.rehandle_count = p.rehandle_count();
   o.answerable = FromProto(p.person_answerable());
   o.version = p.version();
-  o.update_time = T(p.update_time());
+  o.update_time = server::FromTimestamp(p.update_time());
   return o;
 }
 
@@ -162,7 +148,7 @@ v1::DispatchList ToProto(const DispatchList& l) {
   v1::DispatchList p;
   p.set_version(l.version);
   p.set_min_confidence(l.min_confidence);
-  if (l.create_time != absl::Time()) *p.mutable_create_time() = Ts(l.create_time);
+  if (l.create_time != absl::Time()) *p.mutable_create_time() = server::ToTimestamp(l.create_time);
   for (const Rule& r : l.rules) {
     auto* pr = p.add_rules();
     pr->set_id(r.id);
@@ -187,7 +173,7 @@ DispatchList FromProto(const v1::DispatchList& p) {
   DispatchList l;
   l.version = p.version();
   l.min_confidence = p.min_confidence() == 0 ? 0.5 : p.min_confidence();
-  if (p.has_create_time()) l.create_time = T(p.create_time());
+  if (p.has_create_time()) l.create_time = server::FromTimestamp(p.create_time());
   for (const auto& pr : p.rules()) {
     Rule r;
     r.id = pr.id();
@@ -220,7 +206,7 @@ v1::TriageItem ToTriageItem(const RoutedRequest& r) {
   t.set_district_code(r.facts.district_code);
   t.set_return_count(r.return_count);
   for (const auto& u : r.excluded_units) t.add_excluded_unit_ids(u);
-  *t.mutable_create_time() = Ts(r.update_time);
+  *t.mutable_create_time() = server::ToTimestamp(r.update_time);
   return t;
 }
 
@@ -235,7 +221,7 @@ RequestFacts FactsOf(const jiban::intake::v1::RequestSummary& s) {
           .enterprise = s.enterprise(),
           .answered = s.status() == jiban::intake::v1::REQUEST_STATUS_ANSWERED,
           .master_id = s.master_id(),
-          .create_time = T(s.create_time())};
+          .create_time = server::FromTimestamp(s.create_time())};
 }
 
 namespace {

@@ -104,7 +104,8 @@ std::set<std::string> Directory::NamedWithDescendants(const std::string& text) c
   std::vector<std::string> todo;
   for (const Unit& u : units_) {
     bool named = absl::StrContains(text, u.name);
-    for (const std::string& a : u.aliases) named = named || (a.size() >= 6 && absl::StrContains(text, a));
+    for (const std::string& a : u.aliases)
+      named = named || (a.size() >= 6 && absl::StrContains(text, a));
     if (named) todo.push_back(u.id);
   }
   while (!todo.empty()) {
@@ -203,10 +204,10 @@ Placement Place(const RequestFacts& facts, const std::string& category, double c
     return p;
   }
   Placement p;
-  p.triage_reason = conflict           ? "CONFLICT_OF_INTEREST"
-                    : no_place         ? "NO_UNIT_FOR_PLACE"
-                    : needed_category  ? "LOW_CONFIDENCE"
-                                       : "NO_RULE";
+  p.triage_reason = conflict          ? "CONFLICT_OF_INTEREST"
+                    : no_place        ? "NO_UNIT_FOR_PLACE"
+                    : needed_category ? "LOW_CONFIDENCE"
+                                      : "NO_RULE";
   return p;
 }
 
@@ -220,8 +221,7 @@ Routing::Routing(Transactor& tx, Reader& reader, ConfigRepository& config, Clock
       calendar_(std::move(calendar)) {}
 
 absl::Status Routing::LoadConfiguration(const std::vector<Unit>& file_units,
-                                        const DispatchList& file_list,
-                                        const std::string& source) {
+                                        const DispatchList& file_list, const std::string& source) {
   JIBAN_RETURN_IF_ERROR(Directory::Build(file_units).status());
   JIBAN_RETURN_IF_ERROR(config_.PutUnits(file_units, source).status());
   JIBAN_ASSIGN_OR_RETURN(auto units, config_.Units());
@@ -235,7 +235,8 @@ absl::Status Routing::LoadConfiguration(const std::vector<Unit>& file_units,
 
 absl::StatusOr<Unit> Routing::UpsertUnit(const Unit& unit, const std::string& actor) {
   std::vector<Unit> units = directory()->units();
-  auto it = std::find_if(units.begin(), units.end(), [&](const Unit& u) { return u.id == unit.id; });
+  auto it =
+      std::find_if(units.begin(), units.end(), [&](const Unit& u) { return u.id == unit.id; });
   if (it == units.end()) {
     units.push_back(unit);
   } else {
@@ -271,8 +272,9 @@ absl::StatusOr<DispatchList> Routing::UpdateDispatchList(const DispatchList& lis
                                                          int64_t expected_version,
                                                          const std::string& actor) {
   JIBAN_RETURN_IF_ERROR(ValidateDispatchList(list, *directory()));
-  JIBAN_ASSIGN_OR_RETURN(DispatchList stored,
-                         config_.PutList(list, actor, expected_version > 0 ? expected_version : -1));
+  JIBAN_ASSIGN_OR_RETURN(
+      DispatchList stored,
+      config_.PutList(list, actor, expected_version > 0 ? expected_version : -1));
   SetDispatchList(std::make_shared<const DispatchList>(stored));
   return stored;
 }
@@ -428,8 +430,7 @@ absl::Status Routing::OnWithdrawn(Store& s, const std::string& request_id,
 
 absl::Status Routing::OnMerged(Store& s, const std::string& request_id, const CallContext& call) {
   JIBAN_ASSIGN_OR_RETURN(auto r, s.GetRequest(request_id, true));
-  if (!r.has_value() || r->state == RequestState::kFinished ||
-      r->state == RequestState::kMerged) {
+  if (!r.has_value() || r->state == RequestState::kFinished || r->state == RequestState::kMerged) {
     return absl::OkStatus();
   }
   const absl::Time now = clock_.Now();
@@ -440,8 +441,7 @@ absl::Status Routing::OnMerged(Store& s, const std::string& request_id, const Ca
   return s.PutRequest(*r, false);
 }
 
-absl::Status Routing::OnUnmerged(Store& s, const std::string& request_id,
-                                 const CallContext& call) {
+absl::Status Routing::OnUnmerged(Store& s, const std::string& request_id, const CallContext& call) {
   JIBAN_ASSIGN_OR_RETURN(auto r, s.GetRequest(request_id, true));
   if (!r.has_value() || r->state != RequestState::kMerged) return absl::OkStatus();
   JIBAN_RETURN_IF_ERROR(ToTriage(s, *r, "UNMERGED", clock_.Now(), call));
@@ -497,8 +497,7 @@ absl::StatusOr<WorkOrder> Routing::Get(const std::string& id) {
   return *found;
 }
 
-absl::StatusOr<Routing::Page> Routing::List(OrderQuery q, int page_size,
-                                            const std::string& token) {
+absl::StatusOr<Routing::Page> Routing::List(OrderQuery q, int page_size, const std::string& token) {
   Violations v;
   if (page_size < 0 || page_size > 100) v.Add("page_size", "between 0 and 100");
   if (!token.empty() && !DecodePageToken(token, &q.before_id)) {
@@ -551,7 +550,8 @@ absl::StatusOr<WorkOrder> Routing::Act(const std::string& order_id, const std::s
 namespace {
 void CheckOrderCall(const std::string& order_id, const CallContext& call, Violations& v) {
   CheckCall(call, v);
-  if (order_id.empty() || order_id.size() > 64) v.Add("order_id", "required, at most 64 characters");
+  if (order_id.empty() || order_id.size() > 64)
+    v.Add("order_id", "required, at most 64 characters");
 }
 
 absl::Status Want(const WorkOrder& o, OrderState s, absl::string_view reason,
@@ -581,33 +581,35 @@ absl::StatusOr<WorkOrder> Routing::Return(const std::string& order_id, ReturnRea
   if (reason == ReturnReason::kNone) v.Add("reason", "required");
   v.Length("note", note, 1, 500);
   if (!v.empty()) return v.Status();
-  return Act(order_id, "returned", call, [&](WorkOrder& o, Store& s, absl::Time now) -> absl::Status {
-    if (o.state != OrderState::kDispatched && o.state != OrderState::kSignedFor) {
-      return Precondition("ORDER_NOT_RETURNABLE", "only a dispatched or signed-for order can be returned");
-    }
-    if (now > o.return_deadline) {
-      return Precondition("RETURN_WINDOW_CLOSED", "the time to return this order has passed");
-    }
-    o.state = OrderState::kReturned;
-    o.return_reason = reason;
-    o.return_note = note;
-    o.pause = PauseReason::kNone;
-    JIBAN_ASSIGN_OR_RETURN(auto r, s.GetRequest(o.request_id, true));
-    if (!r) return NotFound();
-    r->return_count++;
-    r->paused_working_days = o.paused_working_days;
-    if (o.lead) {
-      // The request goes back to the triage desk; the co-handlers' orders end with it.
-      JIBAN_ASSIGN_OR_RETURN(auto others, s.OrdersOfRequest(o.request_id, true));
-      std::vector<WorkOrder> rest;
-      for (const WorkOrder& x : others) {
-        if (x.id != o.id) rest.push_back(x);
-      }
-      JIBAN_RETURN_IF_ERROR(CancelAll(s, rest, now, call, r->return_count));
-      JIBAN_RETURN_IF_ERROR(ToTriage(s, *r, "RETURNED", now, call));
-    }
-    return s.PutRequest(*r, false);
-  });
+  return Act(
+      order_id, "returned", call, [&](WorkOrder& o, Store& s, absl::Time now) -> absl::Status {
+        if (o.state != OrderState::kDispatched && o.state != OrderState::kSignedFor) {
+          return Precondition("ORDER_NOT_RETURNABLE",
+                              "only a dispatched or signed-for order can be returned");
+        }
+        if (now > o.return_deadline) {
+          return Precondition("RETURN_WINDOW_CLOSED", "the time to return this order has passed");
+        }
+        o.state = OrderState::kReturned;
+        o.return_reason = reason;
+        o.return_note = note;
+        o.pause = PauseReason::kNone;
+        JIBAN_ASSIGN_OR_RETURN(auto r, s.GetRequest(o.request_id, true));
+        if (!r) return NotFound();
+        r->return_count++;
+        r->paused_working_days = o.paused_working_days;
+        if (o.lead) {
+          // The request goes back to the triage desk; the co-handlers' orders end with it.
+          JIBAN_ASSIGN_OR_RETURN(auto others, s.OrdersOfRequest(o.request_id, true));
+          std::vector<WorkOrder> rest;
+          for (const WorkOrder& x : others) {
+            if (x.id != o.id) rest.push_back(x);
+          }
+          JIBAN_RETURN_IF_ERROR(CancelAll(s, rest, now, call, r->return_count));
+          JIBAN_RETURN_IF_ERROR(ToTriage(s, *r, "RETURNED", now, call));
+        }
+        return s.PutRequest(*r, false);
+      });
 }
 
 absl::StatusOr<WorkOrder> Routing::RequestExtension(const std::string& order_id, int working_days,
@@ -624,8 +626,10 @@ absl::StatusOr<WorkOrder> Routing::RequestExtension(const std::string& order_id,
     if (o.pause != PauseReason::kNone) {
       return Precondition("ORDER_PAUSED", "the order is paused; resume it first");
     }
-    o.extension = {.working_days = working_days, .reason = reason,
-                   .state = ExtensionState::kPending, .decision_note = ""};
+    o.extension = {.working_days = working_days,
+                   .reason = reason,
+                   .state = ExtensionState::kPending,
+                   .decision_note = ""};
     o.pause = PauseReason::kExtensionReview;
     o.pause_time = now;
     return absl::OkStatus();
@@ -642,9 +646,11 @@ absl::StatusOr<WorkOrder> Routing::DecideExtension(const std::string& order_id, 
   return Act(order_id, approve ? "extension_approved" : "extension_refused", call,
              [&](WorkOrder& o, Store&, absl::Time now) {
                if (o.extension.state != ExtensionState::kPending) {
-                 return Precondition("NO_PENDING_EXTENSION", "no extension is waiting for a decision");
+                 return Precondition("NO_PENDING_EXTENSION",
+                                     "no extension is waiting for a decision");
                }
-               if (o.pause_time) o.paused_working_days += calendar_->WorkingDaysTouched(*o.pause_time, now);
+               if (o.pause_time)
+                 o.paused_working_days += calendar_->WorkingDaysTouched(*o.pause_time, now);
                o.pause = PauseReason::kNone;
                o.pause_time.reset();
                o.extension.state = approve ? ExtensionState::kApproved : ExtensionState::kRefused;
@@ -697,30 +703,35 @@ absl::StatusOr<WorkOrder> Routing::Reply(const std::string& order_id, Outcome ou
                                          const std::string& text, const CallContext& call) {
   Violations v;
   CheckOrderCall(order_id, call, v);
-  if (static_cast<int>(outcome) < 1 || static_cast<int>(outcome) > 4) v.Add("reply.outcome", "required");
+  if (static_cast<int>(outcome) < 1 || static_cast<int>(outcome) > 4)
+    v.Add("reply.outcome", "required");
   v.Length("reply.text", text, 1, 2000);
   if (!v.empty()) return v.Status();
-  return Act(order_id, "replied", call, [&](WorkOrder& o, Store& s, absl::Time now) -> absl::Status {
-    JIBAN_RETURN_IF_ERROR(Want(o, OrderState::kSignedFor, "ORDER_NOT_IN_PROGRESS",
-                               "only a signed-for order can be replied to"));
-    if (o.pause == PauseReason::kExtensionReview) {
-      return Precondition("EXTENSION_PENDING", "an extension is waiting for a decision");
-    }
-    if (o.lead) {
-      JIBAN_ASSIGN_OR_RETURN(auto all, s.OrdersOfRequest(o.request_id, false));
-      for (const WorkOrder& x : all) {
-        if (!x.lead && (x.state == OrderState::kDispatched || x.state == OrderState::kSignedFor)) {
-          return Precondition("CO_HANDLERS_PENDING", "every co-handler must reply its part first");
-        }
-      }
-    }
-    if (o.pause_time) o.paused_working_days += calendar_->WorkingDaysTouched(*o.pause_time, now);
-    o.pause = PauseReason::kNone;
-    o.pause_time.reset();
-    o.state = OrderState::kReplied;
-    o.reply = ReplyInfo{.outcome = outcome, .text = text, .time = now};
-    return absl::OkStatus();
-  });
+  return Act(order_id, "replied", call,
+             [&](WorkOrder& o, Store& s, absl::Time now) -> absl::Status {
+               JIBAN_RETURN_IF_ERROR(Want(o, OrderState::kSignedFor, "ORDER_NOT_IN_PROGRESS",
+                                          "only a signed-for order can be replied to"));
+               if (o.pause == PauseReason::kExtensionReview) {
+                 return Precondition("EXTENSION_PENDING", "an extension is waiting for a decision");
+               }
+               if (o.lead) {
+                 JIBAN_ASSIGN_OR_RETURN(auto all, s.OrdersOfRequest(o.request_id, false));
+                 for (const WorkOrder& x : all) {
+                   if (!x.lead &&
+                       (x.state == OrderState::kDispatched || x.state == OrderState::kSignedFor)) {
+                     return Precondition("CO_HANDLERS_PENDING",
+                                         "every co-handler must reply its part first");
+                   }
+                 }
+               }
+               if (o.pause_time)
+                 o.paused_working_days += calendar_->WorkingDaysTouched(*o.pause_time, now);
+               o.pause = PauseReason::kNone;
+               o.pause_time.reset();
+               o.state = OrderState::kReplied;
+               o.reply = ReplyInfo{.outcome = outcome, .text = text, .time = now};
+               return absl::OkStatus();
+             });
 }
 
 absl::StatusOr<Routing::TriagePage> Routing::ListTriage(int page_size, const std::string& token) {
@@ -767,9 +778,15 @@ absl::StatusOr<std::vector<WorkOrder>> Routing::Assign(const std::string& reques
   }
   v.Length("note", a.note, 0, 500);
   if (!v.empty()) return v.Status();
-  Rule rule{.id = "triage", .description = a.note, .match = {}, .lead = a.lead,
-            .co_handlers = a.co_handlers, .mode = a.mode, .limit = a.limit,
-            .sign_for_hours = 24, .return_hours = 24};
+  Rule rule{.id = "triage",
+            .description = a.note,
+            .match = {},
+            .lead = a.lead,
+            .co_handlers = a.co_handlers,
+            .mode = a.mode,
+            .limit = a.limit,
+            .sign_for_hours = 24,
+            .return_hours = 24};
   if (rule.limit.working_days == 0 && rule.limit.natural_hours == 0) {
     rule.limit.working_days = kDefaultTriageDays;
   }

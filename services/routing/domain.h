@@ -22,17 +22,38 @@
 
 namespace jiban::routing {
 
-enum class UnitKind { kDepartment = 1, kDistrict, kTown, kWindow, kHelperPost, kCommission, kTaskForce };
+enum class UnitKind {
+  kDepartment = 1,
+  kDistrict,
+  kTown,
+  kWindow,
+  kHelperPost,
+  kCommission,
+  kTaskForce
+};
 enum class Mode { kGuide = 1, kHelp, kOneToOne, kSupervise, kTriage };
 enum class RequesterKind { kAny = 0, kCitizen, kEnterprise };
 // intake.v1.Nature's numbers.
 enum class Nature {
-  kConsultation = 1, kHelp, kProject, kComplaint, kSuggestion, kReport, kPraise, kCouldNotGetDone
+  kConsultation = 1,
+  kHelp,
+  kProject,
+  kComplaint,
+  kSuggestion,
+  kReport,
+  kPraise,
+  kCouldNotGetDone
 };
 enum class OrderState { kDispatched = 1, kSignedFor, kReplied, kClosed, kReturned, kCancelled };
 enum class PauseReason { kNone = 0, kAwaitingRequester, kExtensionReview };
 enum class Outcome { kResolved = 1, kPartlyResolved, kExplained, kNotOurRemit };
-enum class ReturnReason { kNone = 0, kNotOurRemit, kWrongPlace, kInsufficientInformation, kDuplicate };
+enum class ReturnReason {
+  kNone = 0,
+  kNotOurRemit,
+  kWrongPlace,
+  kInsufficientInformation,
+  kDuplicate
+};
 enum class ExtensionState { kNone = 0, kPending, kApproved, kRefused };
 
 struct Person {
@@ -98,8 +119,8 @@ class Directory {
   std::set<std::string> NamedWithDescendants(const std::string& text) const;
 
  private:
-  std::vector<Unit> units_;                                   // sorted by id
-  absl::flat_hash_map<std::string, size_t> index_;            // id → position
+  std::vector<Unit> units_;                         // sorted by id
+  absl::flat_hash_map<std::string, size_t> index_;  // id → position
   absl::flat_hash_map<std::string, std::vector<std::string>> children_;
 };
 
@@ -160,7 +181,7 @@ struct WorkOrder {
   Mode mode = Mode::kTriage;
   OrderState state = OrderState::kDispatched;
   std::string rule_id;
-  std::string dispatch_note;  // the triage desk's decision
+  std::string dispatch_note;           // the triage desk's decision
   Nature nature = Nature::kComplaint;  // the request's
   std::string category;
   double confidence = 0;
@@ -202,7 +223,7 @@ class Store {
  public:
   virtual ~Store() = default;
   virtual absl::StatusOr<std::optional<RoutedRequest>> GetRequest(const std::string& id,
-                                                                   bool for_update) = 0;
+                                                                  bool for_update) = 0;
   virtual absl::Status PutRequest(const RoutedRequest& r, bool insert) = 0;
   virtual absl::StatusOr<std::optional<WorkOrder>> GetOrder(const std::string& id,
                                                             bool for_update) = 0;
@@ -213,7 +234,8 @@ class Store {
   // Records an idempotency key; false when it was recorded before (the call is a retry).
   virtual absl::StatusOr<bool> ClaimKey(const std::string& key, const std::string& order_id) = 0;
   // Events (appended to the outbox in this transaction).
-  virtual absl::Status Dispatched(const std::vector<WorkOrder>& orders, const CallContext& call) = 0;
+  virtual absl::Status Dispatched(const std::vector<WorkOrder>& orders,
+                                  const CallContext& call) = 0;
   virtual absl::Status Triaged(const RoutedRequest& r, const CallContext& call) = 0;
   virtual absl::Status Changed(const OrderChange& change, const CallContext& call) = 0;
 };
@@ -249,7 +271,8 @@ class ConfigRepository {
   virtual ~ConfigRepository() = default;
   virtual absl::StatusOr<std::vector<Unit>> Units() = 0;
   // Stores the units that differ from the stored ones; returns how many changed.
-  virtual absl::StatusOr<int> PutUnits(const std::vector<Unit>& units, const std::string& actor) = 0;
+  virtual absl::StatusOr<int> PutUnits(const std::vector<Unit>& units,
+                                       const std::string& actor) = 0;
   virtual absl::StatusOr<std::optional<DispatchList>> LatestList() = 0;
   virtual absl::StatusOr<std::optional<DispatchList>> ListVersion(int64_t version) = 0;
   // Stores the next version unless the rules equal the latest's; expected_version < 0: any.
@@ -273,13 +296,13 @@ bool MayComplainAboutUnits(Nature n);
 
 class Routing {
  public:
-  Routing(Transactor& tx, Reader& reader, ConfigRepository& config, Clock& clock,
-          IdGenerator& ids, std::shared_ptr<const calendar::WorkCalendar> calendar);
+  Routing(Transactor& tx, Reader& reader, ConfigRepository& config, Clock& clock, IdGenerator& ids,
+          std::shared_ptr<const calendar::WorkCalendar> calendar);
 
   // At start: stores the files' units and list where they differ from the stored ones (the file
   // is the operator's latest word; RPC edits stay until the file changes), then loads both.
-  absl::Status LoadConfiguration(const std::vector<Unit>& file_units,
-                                 const DispatchList& file_list, const std::string& source);
+  absl::Status LoadConfiguration(const std::vector<Unit>& file_units, const DispatchList& file_list,
+                                 const std::string& source);
   absl::StatusOr<Unit> UpsertUnit(const Unit& unit, const std::string& actor);
   absl::StatusOr<DispatchList> GetDispatchList(int64_t version);
   absl::StatusOr<DispatchList> UpdateDispatchList(const DispatchList& list,
@@ -334,8 +357,8 @@ class Routing {
     TimeLimit limit;
     std::string note;
   };
-  absl::StatusOr<std::vector<WorkOrder>> Assign(const std::string& request_id,
-                                                const Assignment& a, const CallContext& call);
+  absl::StatusOr<std::vector<WorkOrder>> Assign(const std::string& request_id, const Assignment& a,
+                                                const CallContext& call);
 
   std::optional<Prediction> Classify(const std::string& text) const;
 

@@ -11,16 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
 #include "libs/status/status.h"
+#include "libs/testing/data.h"
 #include "services/routing/convert.h"
 
 namespace jiban::routing {
 namespace {
-
-std::string Slurp(const std::string& path) {
-  std::stringstream s;
-  s << std::ifstream(path).rdbuf();
-  return s.str();
-}
 
 // Everything in maps; a transaction works on a copy that replaces the state only on success.
 struct State {
@@ -57,7 +52,8 @@ class FakeStore final : public Store {
   }
   absl::Status PutOrder(const WorkOrder& o, int64_t expected) override {
     auto it = s_.orders.find(o.id);
-    if (expected == 0 ? it != s_.orders.end() : (it == s_.orders.end() || it->second.version != expected)) {
+    if (expected == 0 ? it != s_.orders.end()
+                      : (it == s_.orders.end() || it->second.version != expected)) {
       return absl::AbortedError("version");
     }
     s_.orders[o.id] = o;
@@ -125,8 +121,12 @@ class FakeDb final : public Transactor, public Reader, public ConfigRepository {
   absl::StatusOr<std::vector<Unit>> Units() override { return units; }
   absl::StatusOr<int> PutUnits(const std::vector<Unit>& in, const std::string&) override {
     for (const Unit& u : in) {
-      auto it = std::find_if(units.begin(), units.end(), [&](const Unit& x) { return x.id == u.id; });
-      if (it == units.end()) units.push_back(u); else *it = u;
+      auto it =
+          std::find_if(units.begin(), units.end(), [&](const Unit& x) { return x.id == u.id; });
+      if (it == units.end())
+        units.push_back(u);
+      else
+        *it = u;
     }
     return static_cast<int>(in.size());
   }
@@ -158,12 +158,14 @@ absl::Time Monday10() {
 
 struct Fixture {
   Fixture() : clock(Monday10()), ids(clock, 7) {
-    auto cal = calendar::WorkCalendar::FromYearFiles({Slurp("services/routing/defaults/calendar-2026.json")});
+    auto cal = calendar::WorkCalendar::FromYearFiles(
+        {testing::ReadTestFile("services/routing/defaults/calendar-2026.json")});
     REQUIRE(cal.ok());
     routing = std::make_unique<Routing>(db, db, db, clock, ids,
                                         std::make_shared<const calendar::WorkCalendar>(*cal));
-    auto units = ParseUnitDirectory(Slurp("services/routing/defaults/units.json"));
-    auto list = ParseDispatchList(Slurp("services/routing/defaults/dispatch_list.json"));
+    auto units = ParseUnitDirectory(testing::ReadTestFile("services/routing/defaults/units.json"));
+    auto list =
+        ParseDispatchList(testing::ReadTestFile("services/routing/defaults/dispatch_list.json"));
     REQUIRE(units.ok());
     REQUIRE(list.ok());
     REQUIRE(routing->LoadConfiguration(*units, *list, "test").ok());
@@ -176,14 +178,18 @@ struct Fixture {
     for (const auto& [_, o] : db.state.orders) {
       if (o.request_id == f.id) out.push_back(o);
     }
-    std::sort(out.begin(), out.end(), [](const WorkOrder& a, const WorkOrder& b) { return a.lead > b.lead; });
+    std::sort(out.begin(), out.end(),
+              [](const WorkOrder& a, const WorkOrder& b) { return a.lead > b.lead; });
     return out;
   }
 
-  RequestFacts Facts(std::string id, Nature n, std::string text,
-                     std::string district = "410202") {
-    return {.id = std::move(id), .tracking_number = "JB2026030200000001", .nature = n,
-            .title = "", .text = std::move(text), .district_code = std::move(district),
+  RequestFacts Facts(std::string id, Nature n, std::string text, std::string district = "410202") {
+    return {.id = std::move(id),
+            .tracking_number = "JB2026030200000001",
+            .nature = n,
+            .title = "",
+            .text = std::move(text),
+            .district_code = std::move(district),
             .create_time = clock.Now()};
   }
 
@@ -246,7 +252,8 @@ TEST_CASE("the starter dispatch list places requests as the seed describes", "[r
 TEST_CASE("with a model, the classifier's category places the request", "[routing]") {
   Fixture f;
   std::vector<LabelledText> data;
-  for (const char* t : {"工厂排污河道发臭", "夜间施工噪音扰民", "饭店油烟污染空气", "垃圾焚烧有异味"}) {
+  for (const char* t :
+       {"工厂排污河道发臭", "夜间施工噪音扰民", "饭店油烟污染空气", "垃圾焚烧有异味"}) {
     data.push_back({"环境保护", t});
   }
   for (const char* t : {"学校违规补课收费", "幼儿园学位不足", "老师体罚学生", "中学入学划片不公"}) {
@@ -294,25 +301,28 @@ TEST_CASE("a complaint is never routed to the unit it complains about", "[routin
   const auto list = f.routing->dispatch_list();
   const auto dir = f.routing->directory();
   std::mt19937 rng(20261126);
-  const std::vector<std::string> categories = {"城乡建设", "环境保护", "交通运输", "教育文体",
+  const std::vector<std::string> categories = {"城乡建设",       "环境保护", "交通运输", "教育文体",
                                                "劳动和社会保障", "商贸旅游", "卫生计生", ""};
-  const std::vector<std::string> fillers = {"反映", "工作人员态度恶劣", "推诿扯皮", "项目施工许可",
-                                            "井盖丢失", "噪音扰民", "不作为", "拖欠工资", ""};
+  const std::vector<std::string> fillers = {"反映",         "工作人员态度恶劣", "推诿扯皮",
+                                            "项目施工许可", "井盖丢失",         "噪音扰民",
+                                            "不作为",       "拖欠工资",         ""};
   const std::vector<std::string> districts = {"410202", "410203", "410204", "410205", "410212",
                                               "410221", "410222", "410223", "410225", ""};
   int checked = 0, named = 0, triaged = 0;
   for (int i = 0; i < 5000; ++i) {
     const Unit& target = dir->units()[rng() % dir->units().size()];
     std::string name = target.name;
-    if (!target.aliases.empty() && rng() % 2 == 0) name = target.aliases[rng() % target.aliases.size()];
+    if (!target.aliases.empty() && rng() % 2 == 0)
+      name = target.aliases[rng() % target.aliases.size()];
     const Nature nature = static_cast<Nature>(1 + rng() % 8);
-    auto facts = f.Facts("p", nature, absl::StrCat(fillers[rng() % fillers.size()], "，", name, "的",
-                                                   fillers[rng() % fillers.size()]),
+    auto facts = f.Facts("p", nature,
+                         absl::StrCat(fillers[rng() % fillers.size()], "，", name, "的",
+                                      fillers[rng() % fillers.size()]),
                          districts[rng() % districts.size()]);
     facts.enterprise = rng() % 3 == 0;
-    const std::set<std::string> excluded =
-        MayComplainAboutUnits(nature) ? dir->NamedWithDescendants(facts.text)
-                                      : std::set<std::string>{};
+    const std::set<std::string> excluded = MayComplainAboutUnits(nature)
+                                               ? dir->NamedWithDescendants(facts.text)
+                                               : std::set<std::string>{};
     if (MayComplainAboutUnits(nature)) {
       REQUIRE(excluded.count(target.id) == 1);
       ++named;
@@ -334,8 +344,8 @@ TEST_CASE("a complaint naming the department its category maps to goes elsewhere
   Fixture f;
   auto facts = f.Facts("c1", Nature::kComplaint, "市生态环境局对工厂排污的处理不满意", "");
   const auto excluded = f.routing->directory()->NamedWithDescendants(facts.text);
-  Placement p = Place(facts, "环境保护", 0.9, *f.routing->dispatch_list(),
-                      *f.routing->directory(), excluded);
+  Placement p =
+      Place(facts, "环境保护", 0.9, *f.routing->dispatch_list(), *f.routing->directory(), excluded);
   CHECK(p.rule == nullptr);
   CHECK(p.triage_reason == "CONFLICT_OF_INTEREST");
 }
@@ -407,13 +417,19 @@ TEST_CASE("a work order's life: sign, pause, extend, reply, close", "[routing]")
     auto replied = f.routing->Reply(id, Outcome::kResolved, "已办理", f.Key("k2"));
     REQUIRE(replied.ok());
     CHECK(replied->state == OrderState::kReplied);
-    REQUIRE(f.db.Run([&](Store& s) { return f.routing->OnEvaluated(s, "r1", true, {"e1", ""}); }).ok());
+    REQUIRE(f.db.Run([&](Store& s) {
+                  return f.routing->OnEvaluated(s, "r1", true, {"e1", ""});
+                })
+                .ok());
     auto again = f.routing->Get(id);
     REQUIRE(again.ok());
     CHECK(again->state == OrderState::kSignedFor);
     CHECK(again->rehandle_count == 1);
     REQUIRE(f.routing->Reply(id, Outcome::kResolved, "重新办理完毕", f.Key("k3")).ok());
-    REQUIRE(f.db.Run([&](Store& s) { return f.routing->OnEvaluated(s, "r1", false, {"e2", ""}); }).ok());
+    REQUIRE(f.db.Run([&](Store& s) {
+                  return f.routing->OnEvaluated(s, "r1", false, {"e2", ""});
+                })
+                .ok());
     CHECK(f.routing->Get(id)->state == OrderState::kClosed);
     CHECK(f.db.state.requests.at("r1").state == RequestState::kFinished);
   }
@@ -429,16 +445,17 @@ TEST_CASE("a work order's life: sign, pause, extend, reply, close", "[routing]")
   }
 }
 
-TEST_CASE("returns go to the triage desk, which cannot pick a complained-about unit",
-          "[routing]") {
+TEST_CASE("returns go to the triage desk, which cannot pick a complained-about unit", "[routing]") {
   Fixture f;
-  auto orders = f.Submit(f.Facts("r1", Nature::kComplaint, "井盖丢失，市城市管理局的人不管", "410203"));
+  auto orders =
+      f.Submit(f.Facts("r1", Nature::kComplaint, "井盖丢失，市城市管理局的人不管", "410203"));
   // The urgent rule's co-handler (the city management bureau) is named: it is left out.
   REQUIRE(orders.size() == 1);
   CHECK(orders[0].unit_id == "district.410203");
   const std::string id = orders[0].id;
 
-  auto returned = f.routing->Return(id, ReturnReason::kNotOurRemit, "应由供水公司处理", f.Key("k1"));
+  auto returned =
+      f.routing->Return(id, ReturnReason::kNotOurRemit, "应由供水公司处理", f.Key("k1"));
   REQUIRE(returned.ok());
   CHECK(returned->state == OrderState::kReturned);
   const RoutedRequest& r = f.db.state.requests.at("r1");
@@ -459,7 +476,8 @@ TEST_CASE("returns go to the triage desk, which cannot pick a complained-about u
   // 5 hours later the desk upholds the district as lead: the request's clock still runs from
   // the first dispatch (Monday 10:00), not from the re-dispatch.
   f.clock.Advance(absl::Hours(5));
-  Routing::Assignment back{.lead = "district.410203", .limit = {.working_days = 5}, .note = "属地负责"};
+  Routing::Assignment back{
+      .lead = "district.410203", .limit = {.working_days = 5}, .note = "属地负责"};
   auto again = f.routing->Assign("r1", back, f.Key("k4"));
   REQUIRE(again.ok());
   REQUIRE(again->size() == 1);

@@ -138,15 +138,13 @@ grpc::Status RoutingHandler::AssignTriageItem(grpc::ServerContext* ctx,
                                               const v1::AssignTriageItemRequest* req,
                                               v1::AssignTriageItemResponse* resp) {
   const Call call(*ctx);
-  Routing::Assignment a{.lead = req->lead_unit_id(),
-                        .co_handlers = {req->co_handler_unit_ids().begin(),
-                                        req->co_handler_unit_ids().end()},
-                        .mode = req->mode() == v1::HANDLING_MODE_UNSPECIFIED
-                                    ? Mode::kTriage
-                                    : static_cast<Mode>(req->mode()),
-                        .limit = {req->time_limit().working_days(),
-                                  req->time_limit().natural_hours()},
-                        .note = req->note()};
+  Routing::Assignment a{
+      .lead = req->lead_unit_id(),
+      .co_handlers = {req->co_handler_unit_ids().begin(), req->co_handler_unit_ids().end()},
+      .mode = req->mode() == v1::HANDLING_MODE_UNSPECIFIED ? Mode::kTriage
+                                                           : static_cast<Mode>(req->mode()),
+      .limit = {req->time_limit().working_days(), req->time_limit().natural_hours()},
+      .note = req->note()};
   auto orders = routing_.Assign(req->item_request_id(), a, Keyed(call, req->request_id()));
   if (!orders.ok()) return call.Fail(orders.status());
   for (const WorkOrder& o : *orders) *resp->add_orders() = ToProto(o);
@@ -185,8 +183,7 @@ grpc::Status RoutingHandler::ListUnits(grpc::ServerContext*, const v1::ListUnits
   return grpc::Status::OK;
 }
 
-grpc::Status RoutingHandler::UpsertUnit(grpc::ServerContext* ctx,
-                                        const v1::UpsertUnitRequest* req,
+grpc::Status RoutingHandler::UpsertUnit(grpc::ServerContext* ctx, const v1::UpsertUnitRequest* req,
                                         v1::UpsertUnitResponse* resp) {
   const Call call(*ctx);
   if (!req->has_unit()) {

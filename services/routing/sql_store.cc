@@ -63,11 +63,10 @@ std::vector<db::MigrationSet> Migrations(db::Dialect dialect) {
 
 absl::StatusOr<std::optional<RoutedRequest>> SqlStore::GetRequest(const std::string& id,
                                                                   bool for_update) {
-  JIBAN_ASSIGN_OR_RETURN(
-      auto row, tx_.QueryOne(absl::StrCat("SELECT ", kRequestColumns,
-                                          " FROM routing_requests WHERE id = ?",
-                                          for_update ? tx_.ForUpdate() : ""),
-                             {id}));
+  JIBAN_ASSIGN_OR_RETURN(auto row, tx_.QueryOne(absl::StrCat("SELECT ", kRequestColumns,
+                                                             " FROM routing_requests WHERE id = ?",
+                                                             for_update ? tx_.ForUpdate() : ""),
+                                                {id}));
   if (!row) return std::nullopt;
   return RequestFromRow(*row);
 }
@@ -145,10 +144,11 @@ absl::Status SqlStore::PutOrder(const WorkOrder& o, int64_t expected_version) {
   const std::string body = ToProto(o).SerializeAsString();
   if (expected_version == 0) {
     return tx_
-        .Execute("INSERT INTO routing_orders (id, request_id, unit_id, state, deadline_ms,"
-                 " version, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 {o.id, o.request_id, o.unit_id, static_cast<int>(o.state),
-                  absl::ToUnixMillis(o.deadline), o.version, db::Blob{body}})
+        .Execute(
+            "INSERT INTO routing_orders (id, request_id, unit_id, state, deadline_ms,"
+            " version, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            {o.id, o.request_id, o.unit_id, static_cast<int>(o.state),
+             absl::ToUnixMillis(o.deadline), o.version, db::Blob{body}})
         .status();
   }
   JIBAN_ASSIGN_OR_RETURN(
@@ -203,7 +203,8 @@ absl::Status SqlTransactor::Run(const std::function<absl::Status(Store&)>& fn) {
 }
 
 absl::StatusOr<std::optional<WorkOrder>> SqlReader::FindOrder(const std::string& id) {
-  JIBAN_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT body FROM routing_orders WHERE id = ?", {id}));
+  JIBAN_ASSIGN_OR_RETURN(auto rows,
+                         db_.Query("SELECT body FROM routing_orders WHERE id = ?", {id}));
   if (rows.empty()) return std::nullopt;
   return OrderFromBody(rows[0].Text(0));
 }
@@ -267,10 +268,11 @@ absl::Status ConfigStore::Audit(db::Transaction& tx, const std::string& actor,
                                 const std::string& action, const std::string& object_id,
                                 const std::string& body) {
   return tx
-      .Execute("INSERT INTO routing_audit (id, actor, action, object_id, body, created_at_ms)"
-               " VALUES (?, ?, ?, ?, ?, ?)",
-               {ids_.Next(), actor.substr(0, 128), action, object_id, db::Blob{body},
-                absl::ToUnixMillis(clock_.Now())})
+      .Execute(
+          "INSERT INTO routing_audit (id, actor, action, object_id, body, created_at_ms)"
+          " VALUES (?, ?, ?, ?, ?, ?)",
+          {ids_.Next(), actor.substr(0, 128), action, object_id, db::Blob{body},
+           absl::ToUnixMillis(clock_.Now())})
       .status();
 }
 

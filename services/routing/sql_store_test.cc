@@ -11,17 +11,12 @@
 #include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
 #include "libs/status/status.h"
+#include "libs/testing/data.h"
 #include "libs/testing/test_db.h"
 #include "services/routing/convert.h"
 
 namespace jiban::routing {
 namespace {
-
-std::string Slurp(const std::string& path) {
-  std::stringstream s;
-  s << std::ifstream(path).rdbuf();
-  return s.str();
-}
 
 struct Rig {
   explicit Rig(db::Dialect dialect)
@@ -32,20 +27,25 @@ struct Rig {
         reader(tdb->db()),
         config(tdb->db(), ids, clock) {
     auto cal = calendar::WorkCalendar::FromYearFiles(
-        {Slurp("services/routing/defaults/calendar-2026.json")});
+        {testing::ReadTestFile("services/routing/defaults/calendar-2026.json")});
     REQUIRE(cal.ok());
     routing = std::make_unique<Routing>(tx, reader, config, clock, ids,
                                         std::make_shared<const calendar::WorkCalendar>(*cal));
-    auto units = ParseUnitDirectory(Slurp("services/routing/defaults/units.json"));
-    auto list = ParseDispatchList(Slurp("services/routing/defaults/dispatch_list.json"));
+    auto units = ParseUnitDirectory(testing::ReadTestFile("services/routing/defaults/units.json"));
+    auto list =
+        ParseDispatchList(testing::ReadTestFile("services/routing/defaults/dispatch_list.json"));
     REQUIRE(units.ok());
     REQUIRE(list.ok());
     REQUIRE(routing->LoadConfiguration(*units, *list, "test").ok());
   }
 
   std::vector<WorkOrder> Submit(const std::string& id, Nature nature, const std::string& text) {
-    RequestFacts f{.id = id, .tracking_number = "JB2026030200000001", .nature = nature,
-                   .text = text, .district_code = "410202", .create_time = clock.Now()};
+    RequestFacts f{.id = id,
+                   .tracking_number = "JB2026030200000001",
+                   .nature = nature,
+                   .text = text,
+                   .district_code = "410202",
+                   .create_time = clock.Now()};
     REQUIRE(tx.Run([&](Store& s) { return routing->OnSubmitted(s, f, {"evt-" + id, ""}); }).ok());
     auto page = routing->List({.request_id = id}, 100, "");
     REQUIRE(page.ok());
@@ -144,8 +144,7 @@ TEST_CASE("orders page newest first and triage pages oldest first", "[routing][s
   REQUIRE(rest.ok());
   REQUIRE(rest->items.size() == 1);
   CHECK(rest->items[0].facts.id == waiting[2]);
-  CHECK(rig.routing->List({}, 2, "garbage").status().code() ==
-        absl::StatusCode::kInvalidArgument);
+  CHECK(rig.routing->List({}, 2, "garbage").status().code() == absl::StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("dispatch lists are versioned and every edit is audited", "[routing][sql]") {

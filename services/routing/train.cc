@@ -83,8 +83,8 @@ int RunTrainCommand(const std::vector<std::string>& args, std::ostream& out) {
   }
   out << "train: " << model->categories().size() << " categories, " << model->features()
       << " features, "
-      << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
-      << " s" << std::endl;
+      << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s"
+      << std::endl;
   if (!dev.empty()) {
     auto held_out = ReadLabelledFile(dev);
     if (!held_out.ok()) {

@@ -15,8 +15,8 @@
 #include "libs/status/status.h"
 #include "libs/testing/test_db.h"
 #include "proto/jiban/routing/v1/routing.grpc.pb.h"
-#include "services/intake/app.h"
 #include "services/escalation/app.h"
+#include "services/intake/app.h"
 #include "services/routing/app.h"
 
 namespace jiban {
@@ -56,9 +56,9 @@ struct Suite {
     if (!r.ok()) FAIL(r.status());
     routing_app = std::move(r).value();
     REQUIRE(routing_server.Start().ok());
-    REQUIRE(intake_app
-                ->FollowRouting(absl::StrCat("127.0.0.1:", routing_server.grpc_port()), metrics)
-                .ok());
+    REQUIRE(
+        intake_app->FollowRouting(absl::StrCat("127.0.0.1:", routing_server.grpc_port()), metrics)
+            .ok());
     auto e = escalation::EscalationApp::Create(
         {.db_dsn = escalation_db->dsn(),
          .routing_address = absl::StrCat("127.0.0.1:", routing_server.grpc_port()),
@@ -67,9 +67,9 @@ struct Suite {
     if (!e.ok()) FAIL(e.status());
     escalation_app = std::move(e).value();
     REQUIRE(escalation_server.Start().ok());
-    escalation_stub = escalation::v1::EscalationService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", escalation_server.grpc_port()),
-        grpc::InsecureChannelCredentials()));
+    escalation_stub = escalation::v1::EscalationService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", escalation_server.grpc_port()),
+                            grpc::InsecureChannelCredentials()));
     intake_stub = iv1::IntakeService::NewStub(grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", intake_server.grpc_port()), grpc::InsecureChannelCredentials()));
     auto routing_channel = grpc::CreateChannel(
@@ -151,7 +151,8 @@ struct Suite {
   }
 
   template <typename Stub, typename Req, typename Resp>
-  grpc::Status Call(Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+  grpc::Status Call(Stub* stub,
+                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
                     const Req& req, Resp* resp) {
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
@@ -229,13 +230,13 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
   sign.set_request_id("sign-1");
   sign.set_order_id(order.id());
   rv1::SignForWorkOrderResponse signed_for;
-  REQUIRE(s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::SignForWorkOrder, sign,
-                 &signed_for)
-              .ok());
+  REQUIRE(
+      s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::SignForWorkOrder, sign, &signed_for)
+          .ok());
   CHECK(signed_for.order().state() == rv1::ORDER_STATE_SIGNED_FOR);
   sign.set_request_id("sign-2");
-  grpc::Status again = s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::SignForWorkOrder,
-                              sign, &signed_for);
+  grpc::Status again =
+      s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::SignForWorkOrder, sign, &signed_for);
   CHECK(again.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
   CHECK(ReasonOf(FromGrpcStatus(again)) == "ORDER_NOT_DISPATCHED");
 
@@ -243,16 +244,15 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
   reply.set_request_id("reply-1");
   reply.set_order_id(order.id());
   rv1::ReplyWorkOrderResponse replied;
-  grpc::Status bad = s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::ReplyWorkOrder,
-                            reply, &replied);
+  grpc::Status bad =
+      s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::ReplyWorkOrder, reply, &replied);
   REQUIRE(bad.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   std::set<std::string> fields;
   for (const auto& v : FieldViolationsOf(FromGrpcStatus(bad))) fields.insert(v.field);
   CHECK(fields == std::set<std::string>{"reply.outcome", "reply.text"});
   reply.mutable_reply()->set_outcome(rv1::REPLY_OUTCOME_RESOLVED);
   reply.mutable_reply()->set_text("已协调窗口当日办结，并向诉求人致歉。");
-  REQUIRE(s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::ReplyWorkOrder, reply,
-                 &replied)
+  REQUIRE(s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::ReplyWorkOrder, reply, &replied)
               .ok());
   CHECK(replied.order().state() == rv1::ORDER_STATE_REPLIED);
 
@@ -261,8 +261,8 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
   iv1::TrackRequestRequest track;
   track.set_tracking_number(submitted.request().tracking_number());
   iv1::TrackRequestResponse tracked;
-  REQUIRE(s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::TrackRequest, track, &tracked)
-              .ok());
+  REQUIRE(
+      s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::TrackRequest, track, &tracked).ok());
   CHECK(tracked.status() == iv1::REQUEST_STATUS_ANSWERED);
   std::vector<std::string> lines;
   for (const auto& e : tracked.timeline()) lines.push_back(e.description());
@@ -274,19 +274,19 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
   evaluate.mutable_evaluation()->set_satisfaction(iv1::SATISFACTION_SATISFIED);
   evaluate.mutable_evaluation()->set_resolution(iv1::RESOLUTION_RESOLVED);
   iv1::EvaluateRequestResponse evaluated;
-  REQUIRE(s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::EvaluateRequest, evaluate,
-                 &evaluated)
-              .ok());
+  REQUIRE(
+      s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::EvaluateRequest, evaluate, &evaluated)
+          .ok());
   REQUIRE(s.IntakeHasSeen(request_id, "closed"));
-  REQUIRE(s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::TrackRequest, track, &tracked)
-              .ok());
+  REQUIRE(
+      s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::TrackRequest, track, &tracked).ok());
   CHECK(tracked.status() == iv1::REQUEST_STATUS_CLOSED);
 
   rv1::ListWorkOrdersRequest list;
   list.set_unit_id("window.could-not-get-done");
   rv1::ListWorkOrdersResponse listed;
-  REQUIRE(s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::ListWorkOrders, list, &listed)
-              .ok());
+  REQUIRE(
+      s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::ListWorkOrders, list, &listed).ok());
   REQUIRE(listed.orders_size() == 1);
   CHECK(listed.orders(0).version() == 4);
   CHECK(listed.orders(0).state() == rv1::ORDER_STATE_CLOSED);
@@ -301,8 +301,8 @@ TEST_CASE("what no rule can place waits on the triage desk, reachable over gRPC"
   req.mutable_request()->set_title("建议");
   req.mutable_request()->set_text("建议多开一些图书馆。");
   iv1::SubmitRequestResponse submitted;
-  REQUIRE(s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::SubmitRequest, req, &submitted)
-              .ok());
+  REQUIRE(
+      s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::SubmitRequest, req, &submitted).ok());
   // Without a model there is no category: the request waits for the desk, which assigns it.
   rv1::AssignTriageItemRequest assign;
   assign.set_request_id("assign-1");
@@ -317,9 +317,9 @@ TEST_CASE("what no rule can place waits on the triage desk, reachable over gRPC"
   REQUIRE(items.items_size() == 1);
   CHECK(items.items(0).reason() == "LOW_CONFIDENCE");
   CHECK(items.items(0).tracking_number() == submitted.request().tracking_number());
-  REQUIRE(s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::AssignTriageItem, assign,
-                 &assigned)
-              .ok());
+  REQUIRE(
+      s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::AssignTriageItem, assign, &assigned)
+          .ok());
   REQUIRE(assigned.orders_size() == 1);
   CHECK(assigned.orders(0).unit_id() == "dept.culture-tourism");
   CHECK(s.DispatchedFor(submitted.request().id()).size() == 1);
