@@ -107,7 +107,8 @@ absl::StatusOr<std::string> Sealer::Open(absl::string_view sealed, absl::string_
   if (sealed.size() < 2 + id_len + kNonce + kTag) return corrupt();
   const std::string key_id(sealed.substr(2, id_len));
   auto key = keys_.find(key_id);
-  if (key == keys_.end()) return absl::NotFoundError("sealed with a key this service does not hold");
+  if (key == keys_.end())
+    return absl::NotFoundError("sealed with a key this service does not hold");
   const absl::string_view nonce = sealed.substr(2 + id_len, kNonce);
   const absl::string_view body = sealed.substr(2 + id_len + kNonce);
   const absl::string_view ct = body.substr(0, body.size() - kTag);
@@ -137,6 +138,19 @@ std::string Sealer::BlindIndex(absl::string_view purpose, absl::string_view valu
   HMAC(EVP_sha256(), index_key_.data(), static_cast<int>(index_key_.size()), U(message),
        message.size(), mac, &len);
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(mac), len));
+}
+
+std::string Sha256Hex(absl::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
+  }
+  return out;
 }
 
 }  // namespace jiban::crypto

@@ -41,6 +41,9 @@ class Sealer {
   std::string index_key_;
 };
 
+// Lower-case hex SHA-256 of `data` (tamper-evident logs chain their entries with it).
+std::string Sha256Hex(absl::string_view data);
+
 }  // namespace jiban::crypto
 
 #endif  // JIBAN_LIBS_CRYPTO_SEALER_H_

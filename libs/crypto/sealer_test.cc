@@ -31,15 +31,17 @@ TEST_CASE("keys rotate: old ciphertexts still open, new ones use the active key"
   const std::string old_sealed = old_sealer.Seal("旧数据", "ad");
   // Same index key and k2025, plus a new active k2026.
   std::string fresh = Sealer::NewSpec("k2026");
-  const std::string k2026 = fresh.substr(fresh.find("k2026="), fresh.find(";index") - fresh.find("k2026="));
-  const std::string rotated_spec = absl::StrCat(
-      "active=k2026;", k2026, ";", spec2025.substr(spec2025.find("k2025=")));
+  const std::string k2026 =
+      fresh.substr(fresh.find("k2026="), fresh.find(";index") - fresh.find("k2026="));
+  const std::string rotated_spec =
+      absl::StrCat("active=k2026;", k2026, ";", spec2025.substr(spec2025.find("k2025=")));
   auto rotated = Sealer::FromSpec(rotated_spec);
   REQUIRE(rotated.ok());
   CHECK(rotated->active_key_id() == "k2026");
   CHECK(rotated->Open(old_sealed, "ad").value() == "旧数据");
   CHECK(rotated->Seal("x", "ad").find("k2026") != std::string::npos);
-  CHECK(rotated->BlindIndex("phone", "13800138000") == old_sealer.BlindIndex("phone", "13800138000"));
+  CHECK(rotated->BlindIndex("phone", "13800138000") ==
+        old_sealer.BlindIndex("phone", "13800138000"));
   auto other = Sealer::FromSpec(Sealer::NewSpec("k2025")).value();
   CHECK(other.Open(old_sealed, "ad").status().code() == absl::StatusCode::kDataLoss);
 }
@@ -66,3 +68,9 @@ TEST_CASE("bad key specs are refused without echoing key material") {
 
 }  // namespace
 }  // namespace jiban::crypto
+
+TEST_CASE("SHA-256 in hex", "[crypto]") {
+  CHECK(jiban::crypto::Sha256Hex("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(jiban::crypto::Sha256Hex("").size() == 64);
+}

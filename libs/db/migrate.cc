@@ -1,7 +1,5 @@
 #include "libs/db/migrate.h"
 
-#include <openssl/evp.h>
-
 #include <map>
 
 #include "absl/strings/ascii.h"
@@ -9,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "libs/crypto/sealer.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
 
@@ -31,10 +30,10 @@ absl::Status Precondition(absl::string_view reason, std::string message) {
 // Verifies the applied versions of `set` against the binary and applies what is pending, all on
 // one connection that holds the migration lock.
 absl::Status MigrateSet(Connection& conn, const MigrationSet& set, MigrateMode mode) {
-  JIBAN_ASSIGN_OR_RETURN(
-      auto rows, conn.Query("SELECT version, name, checksum FROM jiban_schema_migrations "
-                            "WHERE component = ? ORDER BY version",
-                            {set.component}));
+  JIBAN_ASSIGN_OR_RETURN(auto rows,
+                         conn.Query("SELECT version, name, checksum FROM jiban_schema_migrations "
+                                    "WHERE component = ? ORDER BY version",
+                                    {set.component}));
   std::map<int, const Migration*> known;
   for (const auto& m : set.migrations) known[m.version] = &m;
   const int newest_known = known.empty() ? 0 : known.rbegin()->first;
@@ -45,17 +44,16 @@ absl::Status MigrateSet(Connection& conn, const MigrationSet& set, MigrateMode m
     auto it = known.find(version);
     if (it == known.end()) {
       if (version > newest_known) {
-        return Precondition(
-            "SCHEMA_TOO_NEW",
-            absl::StrCat("database schema of '", set.component, "' is at version ", version,
-                         ", newer than this binary knows (", newest_known,
-                         "); run a newer release"));
+        return Precondition("SCHEMA_TOO_NEW",
+                            absl::StrCat("database schema of '", set.component, "' is at version ",
+                                         version, ", newer than this binary knows (", newest_known,
+                                         "); run a newer release"));
       }
       return Precondition("MIGRATION_EDITED",
                           absl::StrCat("migration ", version, " of '", set.component,
                                        "' was applied but is missing from this binary"));
     }
-    if (row.Text(2) != Sha256Hex(it->second->sql)) {
+    if (row.Text(2) != crypto::Sha256Hex(it->second->sql)) {
       return Precondition("MIGRATION_EDITED",
                           absl::StrCat("migration ", row.Text(1), " of '", set.component,
                                        "' was edited after it was applied; migrations are "
@@ -65,9 +63,9 @@ absl::Status MigrateSet(Connection& conn, const MigrationSet& set, MigrateMode m
   for (const auto& [version, m] : known) {
     if (version <= applied_max) continue;
     if (mode == MigrateMode::kCheckOnly) {
-      return Precondition("SCHEMA_OUT_OF_DATE",
-                          absl::StrCat("migration ", m->name, " of '", set.component,
-                                       "' has not been applied"));
+      return Precondition(
+          "SCHEMA_OUT_OF_DATE",
+          absl::StrCat("migration ", m->name, " of '", set.component, "' has not been applied"));
     }
     // SQLite runs DDL transactionally; MySQL commits each DDL statement implicitly, so keep one
     // DDL statement per MySQL migration where a partial failure would matter.
@@ -81,7 +79,7 @@ absl::Status MigrateSet(Connection& conn, const MigrationSet& set, MigrateMode m
       s = conn.Execute(
                   "INSERT INTO jiban_schema_migrations "
                   "(component, version, name, checksum, applied_at_ms) VALUES (?, ?, ?, ?, ?)",
-                  {set.component, version, m->name, Sha256Hex(m->sql),
+                  {set.component, version, m->name, crypto::Sha256Hex(m->sql),
                    absl::ToUnixMillis(absl::Now())})
               .status();
     }
@@ -113,20 +111,6 @@ std::vector<std::string> SplitStatements(const std::string& sql) {
   }
   if (!absl::StripAsciiWhitespace(current).empty()) {
     out.emplace_back(absl::StripAsciiWhitespace(current));
-  }
-  return out;
-}
-
-std::string Sha256Hex(absl::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
   }
   return out;
 }

@@ -40,9 +40,6 @@ absl::Status Migrate(Database& db, const std::vector<MigrationSet>& sets,
 // Splits a migration file into statements (';' ending a line; '--' comment lines dropped).
 std::vector<std::string> SplitStatements(const std::string& sql);
 
-// Lower-case hex SHA-256.
-std::string Sha256Hex(absl::string_view data);
-
 }  // namespace jiban::db
 
 #endif  // JIBAN_LIBS_DB_MIGRATE_H_

@@ -61,6 +61,10 @@ absl::Status FromMySql(const sql::SQLException& e, bool* broken) {
     *broken = true;
     return Unavailable("mysql", code);
   }
+  // Anything else (a refused privilege, a bad statement) is a bug or a misconfiguration; the
+  // connection is not trusted afterwards: Connector/C++ 1.1 can lose track of its server-side
+  // prepared statements after a failed prepare (the next execute fails with error 1243).
+  *broken = true;
   return DbError("mysql", code);
 }
 
@@ -237,7 +241,8 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenMySql(const MySqlTarget& target)
     opts["CLIENT_FOUND_ROWS"] = true;  // UPDATE reports matched rows, as SQLite does
     std::unique_ptr<sql::Connection> conn(Driver()->connect(opts));
     auto out = std::make_unique<MySqlConnection>(std::move(conn));
-    if (auto s = out->ExecuteRaw("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE'"); !s.ok()) {
+    if (auto s = out->ExecuteRaw("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE'");
+        !s.ok()) {
       return s;
     }
     if (auto s = out->ExecuteRaw("SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci"); !s.ok()) {
@@ -250,8 +255,8 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenMySql(const MySqlTarget& target)
     // 1044/1045/1049: access denied or unknown database — a configuration error, said plainly.
     if (e.getErrorCode() == 1044 || e.getErrorCode() == 1045 || e.getErrorCode() == 1049) {
       return Error(absl::StatusCode::kFailedPrecondition, "DB_CONFIG",
-                   absl::StrCat("cannot log in to mysql database '", target.database,
-                                "' as '", target.user, "' (mysql error ", e.getErrorCode(), ")"));
+                   absl::StrCat("cannot log in to mysql database '", target.database, "' as '",
+                                target.user, "' (mysql error ", e.getErrorCode(), ")"));
     }
     return s;
   }

@@ -53,6 +53,39 @@ v1::Light ToProto(const Light& l) {
   return p;
 }
 
+v1::SupervisionCase ToProto(const Case& c) {
+  v1::SupervisionCase p;
+  p.set_id(c.id);
+  p.set_order_id(c.order_id);
+  p.set_request_id(c.request_id);
+  p.set_tracking_number(c.tracking_number);
+  p.set_unit_id(c.unit_id);
+  p.set_unit_name(c.unit_name);
+  p.mutable_person_answerable()->set_name(c.answerable.name);
+  p.mutable_person_answerable()->set_post(c.answerable.post);
+  p.set_kind(static_cast<v1::CaseKind>(c.kind));
+  p.set_state(static_cast<v1::CaseState>(c.state));
+  p.set_light_id(c.light_id);
+  p.set_opened_by(c.opened_by);
+  *p.mutable_deadline() = server::ToTimestamp(c.deadline);
+  *p.mutable_create_time() = server::ToTimestamp(c.created);
+  *p.mutable_update_time() = server::ToTimestamp(c.updated);
+  return p;
+}
+
+v1::CaseAction ToProto(const CaseAction& a) {
+  v1::CaseAction p;
+  p.set_sequence(a.sequence);
+  p.set_case_id(a.case_id);
+  p.set_kind(static_cast<v1::CaseActionKind>(a.kind));
+  p.set_actor(a.actor);
+  p.set_note(a.note);
+  *p.mutable_time() = server::ToTimestamp(a.time);
+  p.set_previous_hash(a.previous_hash);
+  p.set_hash(a.hash);
+  return p;
+}
+
 std::vector<OrderUpdate> UpdatesOf(const jiban::events::v1::Event& event) {
   jiban::routing::v1::OrdersDispatched dispatched;
   jiban::routing::v1::OrderChanged changed;

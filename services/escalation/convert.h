@@ -11,6 +11,8 @@
 namespace jiban::escalation {
 
 v1::Light ToProto(const Light& l);
+v1::SupervisionCase ToProto(const Case& c);
+v1::CaseAction ToProto(const CaseAction& a);
 // The order updates one of routing's events carries (none for events about other things).
 std::vector<OrderUpdate> UpdatesOf(const jiban::events::v1::Event& event);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+#include "libs/crypto/sealer.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
 
@@ -32,6 +34,129 @@ Colour ColourOf(Cause c) {
   }
 }
 
+absl::Duration DefaultDeadline(CaseKind kind) {
+  switch (kind) {
+    case CaseKind::kDoNow:
+      return absl::Hours(24);
+    case CaseKind::kPush:
+      return absl::Hours(24 * 10);
+    case CaseKind::kOrder:
+      return absl::Hours(24 * 3);
+    case CaseKind::kSupervise:
+      return absl::Hours(24 * 5);
+  }
+  return absl::Hours(24 * 5);
+}
+
+bool Allowed(CaseKind kind, ActionKind action) {
+  switch (action) {
+    case ActionKind::kReminder:
+    case ActionKind::kRectified:
+    case ActionKind::kVerifiedClosed:
+    case ActionKind::kReopened:
+      return true;
+    case ActionKind::kInterview:
+      return kind != CaseKind::kDoNow;
+    case ActionKind::kCircular:
+      return kind == CaseKind::kOrder || kind == CaseKind::kSupervise;
+    case ActionKind::kReassignOrdered:
+      return kind == CaseKind::kOrder;
+    case ActionKind::kOpened:
+      return false;
+  }
+  return false;
+}
+
+absl::StatusOr<CaseState> NextState(CaseKind kind, CaseState state, ActionKind action) {
+  const auto refuse = [](absl::string_view why) {
+    return Precondition("CASE_ACTION_NOT_ALLOWED", why);
+  };
+  if (!Allowed(kind, action)) return refuse("this kind of case does not take this action");
+  switch (action) {
+    case ActionKind::kReminder:
+    case ActionKind::kInterview:
+    case ActionKind::kCircular:
+    case ActionKind::kReassignOrdered:
+      if (state == CaseState::kClosed) return refuse("the case is closed; reopen it first");
+      return CaseState::kActing;
+    case ActionKind::kRectified:
+      if (state != CaseState::kOpen && state != CaseState::kActing) {
+        return refuse("only an open case can be reported rectified");
+      }
+      return CaseState::kRectified;
+    case ActionKind::kVerifiedClosed:
+      if (state != CaseState::kRectified) return refuse("only a rectified case can be closed");
+      return CaseState::kClosed;
+    case ActionKind::kReopened:
+      if (state != CaseState::kRectified && state != CaseState::kClosed) {
+        return refuse("only a rectified or closed case can be reopened");
+      }
+      return CaseState::kActing;
+    case ActionKind::kOpened:
+      break;
+  }
+  return refuse("not an action");
+}
+
+std::string ChainHash(const CaseAction& a) {
+  return crypto::Sha256Hex(absl::StrCat(a.previous_hash, "\n", a.sequence, "|", a.case_id, "|",
+                                        static_cast<int>(a.kind), "|", a.actor, "|",
+                                        absl::ToUnixMillis(a.time), "|", a.note));
+}
+
+std::optional<CaseKind> KindForLight(Cause cause) {
+  switch (cause) {
+    case Cause::kHandlingOverdue:
+      return CaseKind::kSupervise;  // 应办不办监督办
+    case Cause::kBouncing:
+      return CaseKind::kOrder;  // 推诿扯皮责成办
+    case Cause::kCouldNotGetDone:
+      return CaseKind::kDoNow;  // 符合政策马上办
+    case Cause::kDissatisfiedAgain:
+      return CaseKind::kPush;  // 疑难复杂推动办
+    default:
+      return std::nullopt;
+  }
+}
+
+absl::Status Escalation::Log(Store& s, Case& c, ActionKind kind, const std::string& actor,
+                             const std::string& note, absl::Time now, const CallContext& call) {
+  JIBAN_ASSIGN_OR_RETURN(auto head, s.ChainHead());
+  CaseAction a{.sequence = head.first + 1,
+               .case_id = c.id,
+               .kind = kind,
+               .actor = actor,
+               .note = note,
+               .time = now,
+               .previous_hash = head.second};
+  a.hash = ChainHash(a);
+  JIBAN_RETURN_IF_ERROR(s.AppendAction(a));
+  return s.CaseChanged(c, a, call);
+}
+
+absl::StatusOr<Case> Escalation::Open(Store& s, const Tracked& t, CaseKind kind,
+                                      const std::string& light_id, const std::string& actor,
+                                      const std::string& note, absl::Time now,
+                                      const CallContext& call) {
+  Case c{.id = ids_.Next(),
+         .order_id = t.order_id,
+         .request_id = t.request_id,
+         .tracking_number = t.tracking_number,
+         .unit_id = t.unit_id,
+         .unit_name = t.unit_name,
+         .answerable = t.answerable,
+         .kind = kind,
+         .state = CaseState::kOpen,
+         .light_id = light_id,
+         .opened_by = actor,
+         .deadline = now + DefaultDeadline(kind),
+         .created = now,
+         .updated = now};
+  JIBAN_RETURN_IF_ERROR(s.PutCase(c, /*insert=*/true));
+  JIBAN_RETURN_IF_ERROR(Log(s, c, ActionKind::kOpened, actor, note, now, call));
+  return c;
+}
+
 absl::Status Escalation::Raise(Store& s, const Tracked& t, Cause cause, absl::Time due,
                                absl::Time now, const CallContext& call) {
   Light l{.id = ids_.Next(),
@@ -46,7 +171,13 @@ absl::Status Escalation::Raise(Store& s, const Tracked& t, Cause cause, absl::Ti
           .raised = now};
   JIBAN_ASSIGN_OR_RETURN(bool inserted, s.InsertLight(l));
   if (!inserted) return absl::OkStatus();  // raised before: a light never fires twice
-  return s.Raised(l, call);
+  JIBAN_RETURN_IF_ERROR(s.Raised(l, call));
+  // A red light of these causes opens a case by rule, unless the order already has one.
+  const std::optional<CaseKind> kind = KindForLight(cause);
+  if (!kind) return absl::OkStatus();
+  JIBAN_ASSIGN_OR_RETURN(auto open, s.OpenCaseOf(t.order_id));
+  if (open) return absl::OkStatus();
+  return Open(s, t, *kind, l.id, "rule", "", now, call).status();
 }
 
 absl::Status Escalation::Clear(Store& s, const std::string& order_id,
@@ -204,6 +335,129 @@ absl::StatusOr<std::vector<Light>> Escalation::OrderHistory(const std::string& o
 
 absl::StatusOr<std::vector<LightCount>> Escalation::Counts(const std::string& unit_id) {
   return reader_.CountActive(unit_id);
+}
+
+namespace {
+void CheckKey(const CallContext& call, Violations& v) {
+  if (call.request_id.empty() || call.request_id.size() > 64) {
+    v.Add("request_id", "required, 1 to 64 characters");
+  }
+}
+absl::Status NoCase() {
+  return Error(absl::StatusCode::kNotFound, "CASE_NOT_FOUND", "no supervision case with this id");
+}
+}  // namespace
+
+absl::StatusOr<Case> Escalation::OpenCase(const std::string& order_id, CaseKind kind,
+                                          const std::string& note, const std::string& actor,
+                                          const CallContext& call) {
+  Violations v;
+  CheckKey(call, v);
+  if (order_id.empty() || order_id.size() > 64) v.Add("order_id", "required");
+  if (static_cast<int>(kind) < 1 || static_cast<int>(kind) > 4) v.Add("kind", "required");
+  v.Length("note", note, 0, 500);
+  if (!v.empty()) return v.Status();
+  Case result;
+  const absl::Status done = tx_.Run([&](Store& s) -> absl::Status {
+    JIBAN_ASSIGN_OR_RETURN(auto t, s.GetOrder(order_id));
+    if (!t) {
+      return Error(absl::StatusCode::kNotFound, "ORDER_NOT_FOUND",
+                   "escalation has not seen this work order");
+    }
+    JIBAN_ASSIGN_OR_RETURN(auto open, s.OpenCaseOf(order_id));
+    JIBAN_ASSIGN_OR_RETURN(bool first, s.ClaimKey(call.request_id, order_id));
+    if (!first && open) {  // a retry: the case it opened
+      result = *open;
+      return absl::OkStatus();
+    }
+    if (open) return Precondition("CASE_ALREADY_OPEN", "the order already has an open case");
+    JIBAN_ASSIGN_OR_RETURN(result, Open(s, *t, kind, "", actor, note, clock_.Now(), call));
+    return absl::OkStatus();
+  });
+  JIBAN_RETURN_IF_ERROR(done);
+  return result;
+}
+
+absl::StatusOr<Case> Escalation::Act(const std::string& case_id, ActionKind action,
+                                     const std::string& note, const std::string& actor,
+                                     const CallContext& call) {
+  Violations v;
+  CheckKey(call, v);
+  if (case_id.empty() || case_id.size() > 64) v.Add("case_id", "required");
+  if (static_cast<int>(action) < 2 || static_cast<int>(action) > 8) {
+    v.Add("action", "required: an action other than OPENED");
+  }
+  v.Length("note", note, 0, 500);
+  if (!v.empty()) return v.Status();
+  Case result;
+  const absl::Status done = tx_.Run([&](Store& s) -> absl::Status {
+    JIBAN_ASSIGN_OR_RETURN(auto c, s.GetCase(case_id));
+    if (!c) return NoCase();
+    JIBAN_ASSIGN_OR_RETURN(bool first, s.ClaimKey(call.request_id, case_id));
+    if (!first) {
+      result = *c;
+      return absl::OkStatus();
+    }
+    JIBAN_ASSIGN_OR_RETURN(c->state, NextState(c->kind, c->state, action));
+    const absl::Time now = clock_.Now();
+    c->updated = now;
+    JIBAN_RETURN_IF_ERROR(s.PutCase(*c, /*insert=*/false));
+    JIBAN_RETURN_IF_ERROR(Log(s, *c, action, actor, note, now, call));
+    result = *c;
+    return absl::OkStatus();
+  });
+  JIBAN_RETURN_IF_ERROR(done);
+  return result;
+}
+
+absl::StatusOr<std::pair<Case, std::vector<CaseAction>>> Escalation::GetCase(
+    const std::string& id) {
+  if (id.empty() || id.size() > 64) return InvalidArgument("INVALID_REQUEST", {{"id", "required"}});
+  JIBAN_ASSIGN_OR_RETURN(auto c, reader_.FindCase(id));
+  if (!c) return NoCase();
+  JIBAN_ASSIGN_OR_RETURN(auto actions, reader_.Actions(id, 0, 1000));
+  return std::make_pair(*c, std::move(actions));
+}
+
+absl::StatusOr<std::vector<Case>> Escalation::ListCases(const std::string& unit_id,
+                                                        std::optional<CaseState> state,
+                                                        int page_size, const std::string& token,
+                                                        std::string* next_token) {
+  Violations v;
+  if (page_size < 0 || page_size > 100) v.Add("page_size", "between 0 and 100");
+  std::string before;
+  if (!token.empty() && !DecodePageToken(token, &before)) {
+    v.Add("page_token", "not a token this service issued");
+  }
+  if (!v.empty()) return v.Status();
+  const int want = page_size == 0 ? 20 : page_size;
+  JIBAN_ASSIGN_OR_RETURN(auto cases, reader_.ListCases(unit_id, state, before, want + 1));
+  next_token->clear();
+  if (static_cast<int>(cases.size()) > want) {
+    cases.resize(static_cast<size_t>(want));
+    *next_token = EncodePageToken(cases.back().id);
+  }
+  return cases;
+}
+
+absl::StatusOr<Escalation::Verification> Escalation::VerifyLog() {
+  Verification v;
+  std::string previous;
+  int64_t after = 0;
+  while (true) {
+    JIBAN_ASSIGN_OR_RETURN(auto page, reader_.Actions("", after, 1000));
+    for (const CaseAction& a : page) {
+      ++v.entries;
+      if (v.intact &&
+          (a.sequence != after + 1 || a.previous_hash != previous || ChainHash(a) != a.hash)) {
+        v.intact = false;
+        v.first_broken = a.sequence;
+      }
+      previous = a.hash;
+      after = a.sequence;
+    }
+    if (page.size() < 1000) return v;
+  }
 }
 
 }  // namespace jiban::escalation

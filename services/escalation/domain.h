@@ -79,6 +79,63 @@ struct OrderUpdate {
   int request_return_count = 0;
 };
 
+// Supervision cases (督办): the four kinds, their life, and the actions on them.
+enum class CaseKind { kDoNow = 1, kPush, kOrder, kSupervise };
+enum class CaseState { kOpen = 1, kActing, kRectified, kClosed };
+enum class ActionKind {
+  kOpened = 1,
+  kReminder,
+  kInterview,
+  kCircular,
+  kReassignOrdered,
+  kRectified,
+  kVerifiedClosed,
+  kReopened
+};
+
+struct Case {
+  std::string id;
+  std::string order_id;
+  std::string request_id;
+  std::string tracking_number;
+  std::string unit_id;
+  std::string unit_name;
+  Person answerable;
+  CaseKind kind = CaseKind::kSupervise;
+  CaseState state = CaseState::kOpen;
+  std::string light_id;   // the red light that opened it by rule
+  std::string opened_by;  // "rule" or the officer's role
+  absl::Time deadline;
+  absl::Time created;
+  absl::Time updated;
+};
+
+// One entry of the case log. The log is one hash chain: hash = SHA-256 of the previous hash and
+// the entry's canonical form, so editing or deleting any entry breaks every later link.
+struct CaseAction {
+  int64_t sequence = 0;
+  std::string case_id;
+  ActionKind kind = ActionKind::kOpened;
+  std::string actor;
+  std::string note;
+  absl::Time time;
+  std::string previous_hash;
+  std::string hash;
+};
+
+// The deadline a kind gives the unit from the case's opening.
+absl::Duration DefaultDeadline(CaseKind kind);
+// Whether the commission may take `action` on a case of `kind` (e.g. reassignment is for
+// buck-passing cases).
+bool Allowed(CaseKind kind, ActionKind action);
+// The state after `action`, or FAILED_PRECONDITION (CASE_ACTION_NOT_ALLOWED) when the case's state
+// or kind does not allow it.
+absl::StatusOr<CaseState> NextState(CaseKind kind, CaseState state, ActionKind action);
+// The hash of an entry given its predecessor's hash.
+std::string ChainHash(const CaseAction& a);
+// The kind of case a red light opens by rule, if any.
+std::optional<CaseKind> KindForLight(Cause cause);
+
 enum class TimerKind { kSignForNear = 1, kSignForDue, kHandlingNear, kHandlingDue };
 struct Timer {
   std::string order_id;
@@ -113,6 +170,18 @@ class Store {
   virtual absl::Status ClearLight(const Light& l) = 0;  // writes active, cleared, clear_reason
   virtual absl::Status Raised(const Light& l, const CallContext& call) = 0;
   virtual absl::Status Cleared(const Light& l, const CallContext& call) = 0;
+
+  virtual absl::StatusOr<std::optional<Case>> GetCase(const std::string& id) = 0;  // locked
+  // The order's case that is not closed, if any.
+  virtual absl::StatusOr<std::optional<Case>> OpenCaseOf(const std::string& order_id) = 0;
+  virtual absl::Status PutCase(const Case& c, bool insert) = 0;
+  // The last entry of the case log (sequence 0 and an empty hash when empty), locked until the
+  // transaction ends so that appends are serialised.
+  virtual absl::StatusOr<std::pair<int64_t, std::string>> ChainHead() = 0;
+  virtual absl::Status AppendAction(const CaseAction& a) = 0;  // insert-only
+  // Records an idempotency key; false when it was recorded before.
+  virtual absl::StatusOr<bool> ClaimKey(const std::string& key, const std::string& object_id) = 0;
+  virtual absl::Status CaseChanged(const Case& c, const CaseAction& a, const CallContext& call) = 0;
 };
 
 class Transactor {
@@ -141,6 +210,13 @@ class Reader {
   virtual absl::StatusOr<std::vector<Light>> ListLights(const LightQuery& q) = 0;
   virtual absl::StatusOr<std::vector<Light>> OrderLights(const std::string& order_id) = 0;
   virtual absl::StatusOr<std::vector<LightCount>> CountActive(const std::string& unit_id) = 0;
+  virtual absl::StatusOr<std::optional<Case>> FindCase(const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<Case>> ListCases(const std::string& unit_id,
+                                                      std::optional<CaseState> state,
+                                                      const std::string& before_id, int limit) = 0;
+  // Log entries after `after_sequence` (all cases, or one case when case_id is set), in order.
+  virtual absl::StatusOr<std::vector<CaseAction>> Actions(const std::string& case_id,
+                                                          int64_t after_sequence, int limit) = 0;
 };
 
 class Escalation {
@@ -160,7 +236,30 @@ class Escalation {
   absl::StatusOr<std::vector<Light>> OrderHistory(const std::string& order_id);
   absl::StatusOr<std::vector<LightCount>> Counts(const std::string& unit_id);
 
+  // A commission officer opens a case (idempotent by call.request_id).
+  absl::StatusOr<Case> OpenCase(const std::string& order_id, CaseKind kind, const std::string& note,
+                                const std::string& actor, const CallContext& call);
+  absl::StatusOr<Case> Act(const std::string& case_id, ActionKind action, const std::string& note,
+                           const std::string& actor, const CallContext& call);
+  absl::StatusOr<std::pair<Case, std::vector<CaseAction>>> GetCase(const std::string& id);
+  absl::StatusOr<std::vector<Case>> ListCases(const std::string& unit_id,
+                                              std::optional<CaseState> state, int page_size,
+                                              const std::string& token, std::string* next_token);
+  struct Verification {
+    bool intact = true;
+    int64_t entries = 0;
+    int64_t first_broken = 0;
+  };
+  // Recomputes the whole chain, in pages.
+  absl::StatusOr<Verification> VerifyLog();
+
  private:
+  // Opens a case in `s` and logs it; shared by officers and the red-light rule.
+  absl::StatusOr<Case> Open(Store& s, const Tracked& t, CaseKind kind, const std::string& light_id,
+                            const std::string& actor, const std::string& note, absl::Time now,
+                            const CallContext& call);
+  absl::Status Log(Store& s, Case& c, ActionKind kind, const std::string& actor,
+                   const std::string& note, absl::Time now, const CallContext& call);
   absl::Status Raise(Store& s, const Tracked& t, Cause cause, absl::Time due, absl::Time now,
                      const CallContext& call);
   absl::Status Clear(Store& s, const std::string& order_id, const std::vector<Cause>& causes,

@@ -5,16 +5,21 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "catch2/catch.hpp"
 #include "libs/calendar/calendar.h"
+#include "libs/status/status.h"
 #include "libs/testing/data.h"
 
 namespace jiban::escalation {
 namespace {
 
 struct State {
+  std::map<std::string, Case> cases;
+  std::vector<CaseAction> log;
+  std::set<std::string> keys;
   std::map<std::string, Tracked> orders;
   std::map<std::pair<std::string, int>, absl::Time> timers;
   std::vector<Light> lights;
@@ -78,6 +83,35 @@ class FakeStore final : public Store {
     ++s_.cleared_events;
     return absl::OkStatus();
   }
+  absl::StatusOr<std::optional<Case>> GetCase(const std::string& id) override {
+    auto it = s_.cases.find(id);
+    if (it == s_.cases.end()) return std::nullopt;
+    return it->second;
+  }
+  absl::StatusOr<std::optional<Case>> OpenCaseOf(const std::string& order_id) override {
+    for (const auto& [_, c] : s_.cases) {
+      if (c.order_id == order_id && c.state != CaseState::kClosed) return c;
+    }
+    return std::nullopt;
+  }
+  absl::Status PutCase(const Case& c, bool) override {
+    s_.cases[c.id] = c;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::pair<int64_t, std::string>> ChainHead() override {
+    if (s_.log.empty()) return std::make_pair(int64_t{0}, std::string());
+    return std::make_pair(s_.log.back().sequence, s_.log.back().hash);
+  }
+  absl::Status AppendAction(const CaseAction& a) override {
+    s_.log.push_back(a);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<bool> ClaimKey(const std::string& key, const std::string&) override {
+    return s_.keys.insert(key).second;
+  }
+  absl::Status CaseChanged(const Case&, const CaseAction&, const CallContext&) override {
+    return absl::OkStatus();
+  }
 
  private:
   State& s_;
@@ -99,6 +133,25 @@ class FakeDb final : public Transactor, public Reader {
   }
   absl::StatusOr<std::vector<LightCount>> CountActive(const std::string&) override {
     return std::vector<LightCount>{};
+  }
+  absl::StatusOr<std::optional<Case>> FindCase(const std::string& id) override {
+    auto it = state.cases.find(id);
+    if (it == state.cases.end()) return std::nullopt;
+    return it->second;
+  }
+  absl::StatusOr<std::vector<Case>> ListCases(const std::string&, std::optional<CaseState>,
+                                              const std::string&, int) override {
+    std::vector<Case> out;
+    for (const auto& [_, c] : state.cases) out.push_back(c);
+    return out;
+  }
+  absl::StatusOr<std::vector<CaseAction>> Actions(const std::string& case_id, int64_t after,
+                                                  int) override {
+    std::vector<CaseAction> out;
+    for (const CaseAction& a : state.log) {
+      if (a.sequence > after && (case_id.empty() || a.case_id == case_id)) out.push_back(a);
+    }
+    return out;
   }
 };
 
@@ -292,6 +345,79 @@ TEST_CASE("a scan reads only what is due, in batches", "[escalation]") {
   REQUIRE(raised.ok());
   CHECK(*raised == 1200);
   CHECK(f.db.state.timers.size() == 3600);
+}
+
+TEST_CASE("red lights open the matching kind of case, once per order", "[escalation][cases]") {
+  Fixture f;
+  OrderUpdate u = f.Dispatched("o1", 5);
+  u.could_not_get_done = true;
+  f.Apply(u);
+  REQUIRE(f.db.state.cases.size() == 1);
+  const Case c = f.db.state.cases.begin()->second;
+  CHECK(c.kind == CaseKind::kDoNow);
+  CHECK(c.opened_by == "rule");
+  CHECK(c.light_id == f.Lights(Cause::kCouldNotGetDone)[0].id);
+  CHECK(c.deadline == f.clock.Now() + absl::Hours(24));
+  CHECK(c.answerable.name == "张建国");
+  // The overdue red light of the same order does not open a second case while one is open.
+  f.RunUntil(City(10, 20, 0), absl::Hours(1));
+  REQUIRE(f.Lights(Cause::kHandlingOverdue).size() == 1);
+  CHECK(f.db.state.cases.size() == 1);
+  OrderUpdate other = f.Dispatched("o2", 1);
+  f.Apply(other);
+  f.RunUntil(City(10, 30, 0), absl::Hours(1));
+  REQUIRE(f.db.state.cases.size() == 2);
+  bool supervise = false;
+  for (const auto& [_, x] : f.db.state.cases)
+    supervise = supervise || x.kind == CaseKind::kSupervise;
+  CHECK(supervise);
+}
+
+TEST_CASE("a case moves open, acting, rectified, closed, reopened, every step chained",
+          "[escalation][cases]") {
+  Fixture f;
+  f.Apply(f.Dispatched("o1", 5));
+  auto opened = f.escalation.OpenCase("o1", CaseKind::kOrder, "推诿两次", "commission_officer",
+                                      {"open-1", ""});
+  REQUIRE(opened.ok());
+  CHECK(opened->state == CaseState::kOpen);
+  auto again = f.escalation.OpenCase("o1", CaseKind::kOrder, "推诿两次", "commission_officer",
+                                     {"open-1", ""});
+  REQUIRE(again.ok());
+  CHECK(again->id == opened->id);  // a retry
+  CHECK(ReasonOf(f.escalation.OpenCase("o1", CaseKind::kPush, "", "x", {"open-2", ""}).status()) ==
+        "CASE_ALREADY_OPEN");
+  const std::string id = opened->id;
+  auto act = [&](ActionKind a, const std::string& key) {
+    return f.escalation.Act(id, a, "", "commission_officer", {key, ""});
+  };
+  CHECK(ReasonOf(act(ActionKind::kVerifiedClosed, "a0").status()) == "CASE_ACTION_NOT_ALLOWED");
+  REQUIRE(act(ActionKind::kReminder, "a1")->state == CaseState::kActing);
+  REQUIRE(act(ActionKind::kReassignOrdered, "a2")->state == CaseState::kActing);
+  REQUIRE(act(ActionKind::kRectified, "a3")->state == CaseState::kRectified);
+  REQUIRE(act(ActionKind::kVerifiedClosed, "a4")->state == CaseState::kClosed);
+  CHECK(ReasonOf(act(ActionKind::kInterview, "a5").status()) == "CASE_ACTION_NOT_ALLOWED");
+  REQUIRE(act(ActionKind::kReopened, "a6")->state == CaseState::kActing);
+  CHECK(act(ActionKind::kReopened, "a6")->state == CaseState::kActing);  // retry: no new entry
+  // Reassignment is for buck-passing cases only; a do-now case cannot be interviewed.
+  CHECK_FALSE(Allowed(CaseKind::kSupervise, ActionKind::kReassignOrdered));
+  CHECK_FALSE(Allowed(CaseKind::kDoNow, ActionKind::kInterview));
+  auto got = f.escalation.GetCase(id);
+  REQUIRE(got.ok());
+  REQUIRE(got->second.size() == 6);  // opened + 5 accepted actions
+  CHECK(got->second[0].kind == ActionKind::kOpened);
+  auto verified = f.escalation.VerifyLog();
+  REQUIRE(verified.ok());
+  CHECK(verified->intact);
+  CHECK(verified->entries == 6);
+  // Editing one entry breaks the chain exactly there.
+  f.db.state.log[3].note = "改过";
+  verified = f.escalation.VerifyLog();
+  REQUIRE(verified.ok());
+  CHECK_FALSE(verified->intact);
+  CHECK(verified->first_broken == 4);
+  auto bad = f.escalation.Act("", ActionKind::kOpened, std::string(600, 'x'), "x", {"", ""});
+  CHECK(FieldViolationsOf(bad.status()).size() == 4);
 }
 
 }  // namespace

@@ -12,6 +12,18 @@ grpc::Status Fail(const grpc::ServerContext& ctx, const absl::Status& s) {
   return ToGrpcStatus(s, info.request_id, info.trace.trace_id);
 }
 
+// The caller's role (the case log's actor) and the call's ids.
+std::string Actor(const grpc::ServerContext& ctx) {
+  auto role = ctx.client_metadata().find("x-jiban-role");
+  return role == ctx.client_metadata().end()
+             ? "unknown"
+             : std::string(role->second.data(), role->second.size());
+}
+
+CallContext Keyed(const grpc::ServerContext& ctx, const std::string& request_id) {
+  return {request_id, server::CallInfoOf(ctx).trace.trace_id};
+}
+
 }  // namespace
 
 grpc::Status EscalationHandler::ListLights(grpc::ServerContext* ctx,
@@ -52,6 +64,57 @@ grpc::Status EscalationHandler::CountLights(grpc::ServerContext* ctx,
     out->set_cause(static_cast<v1::LightCause>(c.cause));
     out->set_active(c.active);
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status EscalationHandler::OpenCase(grpc::ServerContext* ctx, const v1::OpenCaseRequest* req,
+                                         v1::OpenCaseResponse* resp) {
+  auto c = escalation_.OpenCase(req->order_id(), static_cast<CaseKind>(req->kind()), req->note(),
+                                Actor(*ctx), Keyed(*ctx, req->request_id()));
+  if (!c.ok()) return Fail(*ctx, c.status());
+  *resp->mutable_case_() = ToProto(*c);
+  return grpc::Status::OK;
+}
+
+grpc::Status EscalationHandler::ActOnCase(grpc::ServerContext* ctx, const v1::ActOnCaseRequest* req,
+                                          v1::ActOnCaseResponse* resp) {
+  auto c = escalation_.Act(req->case_id(), static_cast<ActionKind>(req->action()), req->note(),
+                           Actor(*ctx), Keyed(*ctx, req->request_id()));
+  if (!c.ok()) return Fail(*ctx, c.status());
+  *resp->mutable_case_() = ToProto(*c);
+  return grpc::Status::OK;
+}
+
+grpc::Status EscalationHandler::GetCase(grpc::ServerContext* ctx, const v1::GetCaseRequest* req,
+                                        v1::GetCaseResponse* resp) {
+  auto c = escalation_.GetCase(req->id());
+  if (!c.ok()) return Fail(*ctx, c.status());
+  *resp->mutable_case_() = ToProto(c->first);
+  for (const CaseAction& a : c->second) *resp->add_actions() = ToProto(a);
+  return grpc::Status::OK;
+}
+
+grpc::Status EscalationHandler::ListCases(grpc::ServerContext* ctx, const v1::ListCasesRequest* req,
+                                          v1::ListCasesResponse* resp) {
+  std::optional<CaseState> state;
+  if (req->state() != v1::CASE_STATE_UNSPECIFIED) state = static_cast<CaseState>(req->state());
+  std::string next;
+  auto cases =
+      escalation_.ListCases(req->unit_id(), state, req->page_size(), req->page_token(), &next);
+  if (!cases.ok()) return Fail(*ctx, cases.status());
+  for (const Case& c : *cases) *resp->add_cases() = ToProto(c);
+  resp->set_next_page_token(next);
+  return grpc::Status::OK;
+}
+
+grpc::Status EscalationHandler::VerifyCaseLog(grpc::ServerContext* ctx,
+                                              const v1::VerifyCaseLogRequest*,
+                                              v1::VerifyCaseLogResponse* resp) {
+  auto v = escalation_.VerifyLog();
+  if (!v.ok()) return Fail(*ctx, v.status());
+  resp->set_intact(v->intact);
+  resp->set_entries(v->entries);
+  resp->set_first_broken_sequence(v->first_broken);
   return grpc::Status::OK;
 }
 

@@ -35,6 +35,33 @@ Light LightFromRow(const db::Row& r) {
   return l;
 }
 
+constexpr char kCaseColumns[] =
+    "id, order_id, request_id, tracking_number, unit_id, unit_name, person_name, person_post,"
+    " kind, state, light_id, opened_by, deadline_ms, created_ms, updated_ms";
+
+Case CaseFromRow(const db::Row& r) {
+  return {.id = r.Text(0),
+          .order_id = r.Text(1),
+          .request_id = r.Text(2),
+          .tracking_number = r.Text(3),
+          .unit_id = r.Text(4),
+          .unit_name = r.Text(5),
+          .answerable = {r.Text(6), r.Text(7)},
+          .kind = static_cast<CaseKind>(r.Int(8)),
+          .state = static_cast<CaseState>(r.Int(9)),
+          .light_id = r.Text(10),
+          .opened_by = r.Text(11),
+          .deadline = absl::FromUnixMillis(r.Int(12)),
+          .created = absl::FromUnixMillis(r.Int(13)),
+          .updated = absl::FromUnixMillis(r.Int(14))};
+}
+
+absl::StatusOr<std::optional<Case>> OneCase(const absl::StatusOr<std::vector<db::Row>>& rows) {
+  JIBAN_RETURN_IF_ERROR(rows.status());
+  if (rows->empty()) return std::nullopt;
+  return CaseFromRow(rows->front());
+}
+
 absl::StatusOr<std::vector<Light>> Lights(const absl::StatusOr<std::vector<db::Row>>& rows) {
   JIBAN_RETURN_IF_ERROR(rows.status());
   std::vector<Light> out;
@@ -168,6 +195,79 @@ absl::Status SqlStore::Cleared(const Light& l, const CallContext& call) {
       {.aggregate_id = l.order_id, .request_id = call.request_id, .trace_id = call.trace_id});
 }
 
+absl::StatusOr<std::optional<Case>> SqlStore::GetCase(const std::string& id) {
+  return OneCase(tx_.Query(
+      absl::StrCat("SELECT ", kCaseColumns, " FROM escalation_cases WHERE id = ?", tx_.ForUpdate()),
+      {id}));
+}
+
+absl::StatusOr<std::optional<Case>> SqlStore::OpenCaseOf(const std::string& order_id) {
+  return OneCase(tx_.Query(absl::StrCat("SELECT ", kCaseColumns,
+                                        " FROM escalation_cases WHERE order_id = ? AND state <> ?"
+                                        " ORDER BY id DESC LIMIT 1",
+                                        tx_.ForUpdate()),
+                           {order_id, static_cast<int>(CaseState::kClosed)}));
+}
+
+absl::Status SqlStore::PutCase(const Case& c, bool insert) {
+  if (!insert) {
+    JIBAN_ASSIGN_OR_RETURN(
+        int64_t n, tx_.Execute("UPDATE escalation_cases SET state = ?,"
+                               " updated_ms = ? WHERE id = ?",
+                               {static_cast<int>(c.state), absl::ToUnixMillis(c.updated), c.id}));
+    return db::ExpectOneRow(n, "case");
+  }
+  return tx_
+      .Execute(absl::StrCat("INSERT INTO escalation_cases (", kCaseColumns,
+                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+               {c.id, c.order_id, c.request_id, c.tracking_number, c.unit_id, c.unit_name,
+                c.answerable.name, c.answerable.post, static_cast<int>(c.kind),
+                static_cast<int>(c.state), c.light_id, c.opened_by.substr(0, 64),
+                absl::ToUnixMillis(c.deadline), absl::ToUnixMillis(c.created),
+                absl::ToUnixMillis(c.updated)})
+      .status();
+}
+
+absl::StatusOr<std::pair<int64_t, std::string>> SqlStore::ChainHead() {
+  JIBAN_ASSIGN_OR_RETURN(auto row,
+                         tx_.QueryOne(absl::StrCat("SELECT seq, hash FROM escalation_chain_head"
+                                                   " WHERE id = 1",
+                                                   tx_.ForUpdate())));
+  if (!row) return Error(absl::StatusCode::kInternal, "CHAIN_HEAD_MISSING", "no chain head row");
+  return std::make_pair(row->Int(0), row->Text(1));
+}
+
+absl::Status SqlStore::AppendAction(const CaseAction& a) {
+  JIBAN_RETURN_IF_ERROR(
+      tx_.Execute("INSERT INTO escalation_case_log (seq, case_id, kind, actor, note, at_ms,"
+                  " previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  {a.sequence, a.case_id, static_cast<int>(a.kind), a.actor.substr(0, 64), a.note,
+                   absl::ToUnixMillis(a.time), a.previous_hash, a.hash})
+          .status());
+  JIBAN_ASSIGN_OR_RETURN(int64_t n, tx_.Execute("UPDATE escalation_chain_head SET seq = ?, hash = ?"
+                                                " WHERE id = 1 AND seq = ?",
+                                                {a.sequence, a.hash, a.sequence - 1}));
+  return db::ExpectOneRow(n, "case log head");
+}
+
+absl::StatusOr<bool> SqlStore::ClaimKey(const std::string& key, const std::string& object_id) {
+  auto inserted = tx_.Execute(
+      "INSERT INTO escalation_idempotency (idempotency_key, object_id, created_at_ms)"
+      " VALUES (?, ?, ?)",
+      {key, object_id, absl::ToUnixMillis(absl::Now())});
+  if (inserted.status().code() == absl::StatusCode::kAlreadyExists) return false;
+  JIBAN_RETURN_IF_ERROR(inserted.status());
+  return true;
+}
+
+absl::Status SqlStore::CaseChanged(const Case& c, const CaseAction& a, const CallContext& call) {
+  v1::CaseChanged e;
+  *e.mutable_case_() = ToProto(c);
+  *e.mutable_action() = ToProto(a);
+  return log_.Append(
+      tx_, e, {.aggregate_id = c.id, .request_id = call.request_id, .trace_id = call.trace_id});
+}
+
 absl::Status SqlTransactor::Run(const std::function<absl::Status(Store&)>& fn) {
   return db_.Transact([&](db::Transaction& tx) {
     SqlStore store(tx, log_, hook());
@@ -215,6 +315,62 @@ absl::StatusOr<std::vector<LightCount>> SqlReader::CountActive(const std::string
                                  {unit_id}));
   std::vector<LightCount> out;
   for (const db::Row& r : rows) out.push_back({static_cast<Cause>(r.Int(0)), r.Int(1)});
+  return out;
+}
+
+}  // namespace jiban::escalation
+
+namespace jiban::escalation {
+
+absl::StatusOr<std::optional<Case>> SqlReader::FindCase(const std::string& id) {
+  return OneCase(db_.Query(
+      absl::StrCat("SELECT ", kCaseColumns, " FROM escalation_cases WHERE id = ?"), {id}));
+}
+
+absl::StatusOr<std::vector<Case>> SqlReader::ListCases(const std::string& unit_id,
+                                                       std::optional<CaseState> state,
+                                                       const std::string& before_id, int limit) {
+  std::string sql = absl::StrCat("SELECT ", kCaseColumns, " FROM escalation_cases WHERE 1 = 1");
+  db::Params params;
+  if (!unit_id.empty()) {
+    sql += " AND unit_id = ?";
+    params.emplace_back(unit_id);
+  }
+  if (state) {
+    sql += " AND state = ?";
+    params.emplace_back(static_cast<int>(*state));
+  }
+  if (!before_id.empty()) {
+    sql += " AND id < ?";
+    params.emplace_back(before_id);
+  }
+  sql += absl::StrCat(" ORDER BY id DESC LIMIT ", limit);
+  JIBAN_ASSIGN_OR_RETURN(auto rows, db_.Query(sql, params));
+  std::vector<Case> out;
+  for (const db::Row& r : rows) out.push_back(CaseFromRow(r));
+  return out;
+}
+
+absl::StatusOr<std::vector<CaseAction>> SqlReader::Actions(const std::string& case_id,
+                                                           int64_t after_sequence, int limit) {
+  const std::string sql = absl::StrCat(
+      "SELECT seq, case_id, kind, actor, note, at_ms, previous_hash, hash FROM"
+      " escalation_case_log WHERE seq > ?",
+      case_id.empty() ? "" : " AND case_id = ?", " ORDER BY seq LIMIT ", limit);
+  db::Params params{after_sequence};
+  if (!case_id.empty()) params.emplace_back(case_id);
+  JIBAN_ASSIGN_OR_RETURN(auto rows, db_.Query(sql, params));
+  std::vector<CaseAction> out;
+  for (const db::Row& r : rows) {
+    out.push_back({.sequence = r.Int(0),
+                   .case_id = r.Text(1),
+                   .kind = static_cast<ActionKind>(r.Int(2)),
+                   .actor = r.Text(3),
+                   .note = r.Text(4),
+                   .time = absl::FromUnixMillis(r.Int(5)),
+                   .previous_hash = r.Text(6),
+                   .hash = r.Text(7)});
+  }
   return out;
 }
 

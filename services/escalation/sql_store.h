@@ -32,6 +32,13 @@ class SqlStore final : public Store {
   absl::Status ClearLight(const Light& l) override;
   absl::Status Raised(const Light& l, const CallContext& call) override;
   absl::Status Cleared(const Light& l, const CallContext& call) override;
+  absl::StatusOr<std::optional<Case>> GetCase(const std::string& id) override;
+  absl::StatusOr<std::optional<Case>> OpenCaseOf(const std::string& order_id) override;
+  absl::Status PutCase(const Case& c, bool insert) override;
+  absl::StatusOr<std::pair<int64_t, std::string>> ChainHead() override;
+  absl::Status AppendAction(const CaseAction& a) override;
+  absl::StatusOr<bool> ClaimKey(const std::string& key, const std::string& object_id) override;
+  absl::Status CaseChanged(const Case& c, const CaseAction& a, const CallContext& call) override;
 
  private:
   db::Transaction& tx_;
@@ -58,6 +65,12 @@ class SqlReader final : public Reader {
   absl::StatusOr<std::vector<Light>> ListLights(const LightQuery& q) override;
   absl::StatusOr<std::vector<Light>> OrderLights(const std::string& order_id) override;
   absl::StatusOr<std::vector<LightCount>> CountActive(const std::string& unit_id) override;
+  absl::StatusOr<std::optional<Case>> FindCase(const std::string& id) override;
+  absl::StatusOr<std::vector<Case>> ListCases(const std::string& unit_id,
+                                              std::optional<CaseState> state,
+                                              const std::string& before_id, int limit) override;
+  absl::StatusOr<std::vector<CaseAction>> Actions(const std::string& case_id,
+                                                  int64_t after_sequence, int limit) override;
 
  private:
   db::Database& db_;

@@ -5,8 +5,11 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "catch2/catch.hpp"
 #include "libs/status/status.h"
+#include "libs/testing/data.h"
 #include "libs/testing/test_db.h"
 
 namespace jiban::escalation {
@@ -116,6 +119,87 @@ TEST_CASE("signing for clears the lights with the reason, recorded not deleted",
     CHECK(l.answerable.name == "王志强");
   }
   CHECK(rig.escalation.OrderHistory("").status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("the case log is a hash chain that shows an edited row", "[escalation][sql]") {
+  const auto dialect = GENERATE(from_range(testing::Drivers()));
+  INFO(testing::DialectName(dialect));
+  Rig rig(dialect);
+  rig.Apply(rig.Dispatched("o1"));
+  auto opened = rig.escalation.OpenCase("o1", CaseKind::kSupervise, "应办未办",
+                                        "commission_officer", {"open-1", ""});
+  REQUIRE(opened.ok());
+  for (ActionKind a : {ActionKind::kReminder, ActionKind::kInterview, ActionKind::kRectified}) {
+    REQUIRE(rig.escalation
+                .Act(opened->id, a, "", "commission_officer",
+                     {"act-" + std::to_string(static_cast<int>(a)), ""})
+                .ok());
+  }
+  auto verified = rig.escalation.VerifyLog();
+  REQUIRE(verified.ok());
+  CHECK(verified->intact);
+  CHECK(verified->entries == 4);
+  auto got = rig.escalation.GetCase(opened->id);
+  REQUIRE(got.ok());
+  CHECK(got->first.state == CaseState::kRectified);
+  REQUIRE(got->second.size() == 4);
+  CHECK(got->second[1].previous_hash == got->second[0].hash);
+  if (dialect == db::Dialect::kSqlite) {
+    // SQLite has no users: triggers keep the log append-only, even for the service itself.
+    CHECK_FALSE(rig.tdb->db().Execute("UPDATE escalation_case_log SET note = 'x'").ok());
+    CHECK_FALSE(rig.tdb->db().Execute("DELETE FROM escalation_case_log").ok());
+  } else {
+    // An administrator (not the service's user: see the next test) edits entry 2.
+    REQUIRE(rig.tdb->db().Execute("UPDATE escalation_case_log SET note = 'x' WHERE seq = 2").ok());
+    verified = rig.escalation.VerifyLog();
+    REQUIRE(verified.ok());
+    CHECK_FALSE(verified->intact);
+    CHECK(verified->first_broken == 2);
+  }
+}
+
+TEST_CASE("with the shipped grants the service works but cannot edit its case log",
+          "[escalation][sql]") {
+  if (testing::Drivers().size() < 2) return;  // MySQL only (SQLite: the triggers above)
+  Rig rig(db::Dialect::kMySql);
+  const std::string dsn = rig.tdb->dsn();  // mysql://root@host:port/t_...
+  const std::string database = dsn.substr(dsn.rfind('/') + 1);
+  const std::string user = "esc_" + database.substr(database.size() - 8);
+  auto lease = rig.tdb->db().Acquire();
+  REQUIRE(lease.ok());
+  REQUIRE((*lease)->ExecuteRaw("CREATE USER '" + user + "'@'%' IDENTIFIED BY 'pw'").ok());
+  std::string grants = testing::ReadTestFile("deploy/sql/escalation-grants.sql");
+  for (const std::string& statement : db::SplitStatements(grants)) {
+    std::string sql = absl::StrReplaceAll(statement, {{"`escalation`", "`" + database + "`"},
+                                                      {"'escalation_app'", "'" + user + "'"}});
+    INFO(sql);
+    REQUIRE((*lease)->ExecuteRaw(sql).ok());
+  }
+  const size_t at = dsn.find('@') + 1;
+  const std::string app_dsn =
+      absl::StrCat("mysql://", user, ":pw@", dsn.substr(at, dsn.rfind('/') - at), "/", database);
+  auto app_db = db::Database::Open(app_dsn, {.pool_size = 4});
+  INFO(app_db.status());
+  REQUIRE(app_db.ok());
+  prometheus::Registry metrics;
+  events::EventLog log(**app_db, rig.clock, rig.ids, metrics);
+  SqlTransactor tx(**app_db, log);
+  SqlReader reader(**app_db);
+  Escalation as_app(tx, reader, rig.clock, rig.ids);
+  REQUIRE(tx.Run([&](Store& s) {
+              return as_app.OnUpdate(s, rig.Dispatched("o9"), {"e", ""});
+            }).ok());
+  auto opened = as_app.OpenCase("o9", CaseKind::kDoNow, "", "commission_officer", {"k", ""});
+  REQUIRE(opened.ok());
+  REQUIRE(as_app.Act(opened->id, ActionKind::kReminder, "", "commission_officer", {"k2", ""}).ok());
+  CHECK((*app_db)->Execute("SELECT COUNT(*) FROM escalation_case_log").ok());
+  CHECK_FALSE((*app_db)->Execute("UPDATE escalation_case_log SET note = 'x'").ok());
+  CHECK_FALSE((*app_db)->Execute("DELETE FROM escalation_case_log").ok());
+  auto verified = as_app.VerifyLog();
+  INFO(verified.status());
+  REQUIRE(verified.ok());
+  CHECK(verified->intact);
+  REQUIRE((*lease)->ExecuteRaw("DROP USER '" + user + "'@'%'").ok());
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ grep -q JIBAN_FIELD_KEYS "$work/cfg.out" || fail "config error does not name JIB
 # A throwaway key spec for the sealed personal data, given the way Kubernetes mounts secrets.
 node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
   process.stdout.write(`active=k1;k1=${k()};index=${k()}`)' >"$work/field-keys"
+: >"$work/log"  # exists before tail follows it
 JIBAN_DB_DSN="sqlite:$work/intake.db" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR=127.0.0.1:0 \
   JIBAN_FIELD_KEYS_FILE="$work/field-keys" JIBAN_DRAIN_SECONDS=5 "$bin" >"$work/log" 2>"$work/err" &
 pid=$!

@@ -51,6 +51,7 @@ fi
 start() {  # name, command... → sets grpc_port, metrics_port
   local name=$1
   shift
+  : >"$work/$name.log"  # exists before tail follows it
   "$@" >"$work/$name.log" 2>"$work/$name.err" &
   pids+=($!)
   timeout 15 grep -q -m1 '"msg":"started"' <(tail -n +1 --pid="$!" -f "$work/$name.log") \
