@@ -78,8 +78,12 @@ absl::StatusOr<std::unique_ptr<EscalationApp>> EscalationApp::Create(const Escal
             .Increment();
       });
   app->reader_ = std::make_unique<SqlReader>(*app->db_);
-  app->escalation_ = std::make_unique<Escalation>(*app->transactor_, *app->reader_, *app->clock_,
-                                                  *app->ids_, config.policy);
+  auto routing_channel =
+      grpc::CreateChannel(config.routing_address, grpc::InsecureChannelCredentials());
+  app->reassigner_ = std::make_unique<GrpcReassigner>(routing_channel);
+  app->escalation_ =
+      std::make_unique<Escalation>(*app->transactor_, *app->reader_, *app->clock_, *app->ids_,
+                                   config.policy, app->reassigner_.get());
   app->handler_ = std::make_unique<EscalationHandler>(*app->escalation_);
   app->events_service_ = std::make_unique<events::EventLogService>(*app->log_);
   Escalation* escalation = app->escalation_.get();

@@ -19,6 +19,7 @@
 #include "libs/server/server.h"
 #include "services/escalation/domain.h"
 #include "services/escalation/handler.h"
+#include "services/escalation/reassigner.h"
 #include "services/escalation/sql_store.h"
 
 namespace jiban::escalation {
@@ -65,6 +66,7 @@ class EscalationApp {
   std::unique_ptr<events::EventLog> log_;
   std::unique_ptr<SqlTransactor> transactor_;
   std::unique_ptr<SqlReader> reader_;
+  std::unique_ptr<GrpcReassigner> reassigner_;
   std::unique_ptr<Escalation> escalation_;
   std::unique_ptr<EscalationHandler> handler_;
   std::unique_ptr<events::EventLogService> events_service_;

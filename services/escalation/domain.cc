@@ -255,7 +255,7 @@ absl::Status Escalation::OnUpdate(Store& s, const OrderUpdate& u, const CallCont
     }
     return absl::OkStatus();
   }
-  if (c == "closed" || c == "cancelled") {
+  if (c == "closed" || c == "cancelled" || c == "reassigned") {
     JIBAN_RETURN_IF_ERROR(s.DeleteTimers(t.order_id, kAllTimers));
     return Clear(s, t.order_id, {}, c, now, call);
   }
@@ -389,6 +389,20 @@ absl::StatusOr<Case> Escalation::Act(const std::string& case_id, ActionKind acti
   }
   v.Length("note", note, 0, 500);
   if (!v.empty()) return v.Status();
+  if (action == ActionKind::kReassignOrdered) {
+    // Routing carries the order out first (idempotently, keyed by this call), then the case
+    // records it: a failure leaves nothing recorded, and a retry neither reassigns twice nor logs
+    // twice.
+    JIBAN_ASSIGN_OR_RETURN(auto c, reader_.FindCase(case_id));
+    if (!c) return NoCase();
+    JIBAN_RETURN_IF_ERROR(NextState(c->kind, c->state, action).status());
+    if (reassigner_ == nullptr) {
+      return Precondition("ROUTING_UNAVAILABLE", "no routing service to carry out a reassignment");
+    }
+    JIBAN_RETURN_IF_ERROR(reassigner_->Reassign(
+        c->order_id, note.empty() ? absl::StrCat("supervision case ", c->id) : note,
+        absl::StrCat("case-", call.request_id)));
+  }
   Case result;
   const absl::Status done = tx_.Run([&](Store& s) -> absl::Status {
     JIBAN_ASSIGN_OR_RETURN(auto c, s.GetCase(case_id));

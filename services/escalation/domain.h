@@ -219,10 +219,25 @@ class Reader {
                                                           int64_t after_sequence, int limit) = 0;
 };
 
+// Carries out a case's reassignment order in routing (idempotent by `key`).
+class OrderReassigner {
+ public:
+  virtual ~OrderReassigner() = default;
+  virtual absl::Status Reassign(const std::string& order_id, const std::string& note,
+                                const std::string& key) = 0;
+};
+
 class Escalation {
  public:
-  Escalation(Transactor& tx, Reader& reader, Clock& clock, IdGenerator& ids, Policy policy = {})
-      : tx_(tx), reader_(reader), clock_(clock), ids_(ids), policy_(policy) {}
+  // `reassigner` may be null (then a reassignment order fails with FAILED_PRECONDITION).
+  Escalation(Transactor& tx, Reader& reader, Clock& clock, IdGenerator& ids, Policy policy = {},
+             OrderReassigner* reassigner = nullptr)
+      : tx_(tx),
+        reader_(reader),
+        clock_(clock),
+        ids_(ids),
+        policy_(policy),
+        reassigner_(reassigner) {}
 
   // Applies one of routing's order updates inside the consumer's transaction.
   absl::Status OnUpdate(Store& s, const OrderUpdate& u, const CallContext& call);
@@ -271,6 +286,7 @@ class Escalation {
   Clock& clock_;
   IdGenerator& ids_;
   const Policy policy_;
+  OrderReassigner* const reassigner_;
 };
 
 }  // namespace jiban::escalation

@@ -168,8 +168,21 @@ std::shared_ptr<const calendar::WorkCalendar> Calendar() {
   return std::make_shared<const calendar::WorkCalendar>(*cal);
 }
 
+// Routing's side of a reassignment order, recorded; fails while `down`.
+class FakeReassigner final : public OrderReassigner {
+ public:
+  absl::Status Reassign(const std::string& order_id, const std::string&,
+                        const std::string& key) override {
+    if (down) return absl::UnavailableError("routing is down");
+    calls.push_back(order_id + "/" + key);
+    return absl::OkStatus();
+  }
+  bool down = false;
+  std::vector<std::string> calls;
+};
+
 struct Fixture {
-  Fixture() : clock(City(9, 29, 15)), ids(clock, 3), escalation(db, db, clock, ids) {}
+  Fixture() : clock(City(9, 29, 15)), ids(clock, 3), escalation(db, db, clock, ids, {}, &routing) {}
 
   // What routing would send for an order dispatched now with `days` working days.
   OrderUpdate Dispatched(const std::string& id, int days) {
@@ -213,6 +226,7 @@ struct Fixture {
   }
 
   std::shared_ptr<const calendar::WorkCalendar> cal = Calendar();
+  FakeReassigner routing;
   FakeDb db;
   FakeClock clock;
   IdGenerator ids;
@@ -393,7 +407,13 @@ TEST_CASE("a case moves open, acting, rectified, closed, reopened, every step ch
   };
   CHECK(ReasonOf(act(ActionKind::kVerifiedClosed, "a0").status()) == "CASE_ACTION_NOT_ALLOWED");
   REQUIRE(act(ActionKind::kReminder, "a1")->state == CaseState::kActing);
+  // Reassignment goes through routing first: while routing is down nothing is recorded.
+  f.routing.down = true;
+  CHECK(act(ActionKind::kReassignOrdered, "a2").status().code() == absl::StatusCode::kUnavailable);
+  CHECK(f.db.state.log.size() == 2);
+  f.routing.down = false;
   REQUIRE(act(ActionKind::kReassignOrdered, "a2")->state == CaseState::kActing);
+  CHECK(f.routing.calls == std::vector<std::string>{"o1/case-a2"});
   REQUIRE(act(ActionKind::kRectified, "a3")->state == CaseState::kRectified);
   REQUIRE(act(ActionKind::kVerifiedClosed, "a4")->state == CaseState::kClosed);
   CHECK(ReasonOf(act(ActionKind::kInterview, "a5").status()) == "CASE_ACTION_NOT_ALLOWED");

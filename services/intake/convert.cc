@@ -212,11 +212,9 @@ std::vector<RoutingProgress> ProgressOf(const jiban::events::v1::Event& event) {
   if (event.payload().UnpackTo(&dispatched)) {
     for (const auto& o : dispatched.orders()) out.push_back(progress(o, K::kDispatched));
   } else if (event.payload().UnpackTo(&changed)) {
-    static const std::pair<const char*, K> kKinds[] = {{"signed_for", K::kSignedFor},
-                                                       {"returned", K::kReturned},
-                                                       {"replied", K::kReplied},
-                                                       {"rehandled", K::kRehandled},
-                                                       {"closed", K::kClosed}};
+    static const std::pair<const char*, K> kKinds[] = {
+        {"signed_for", K::kSignedFor}, {"returned", K::kReturned},   {"reassigned", K::kReassigned},
+        {"replied", K::kReplied},      {"rehandled", K::kRehandled}, {"closed", K::kClosed}};
     for (const auto& [name, kind] : kKinds) {
       if (changed.change() == name) out.push_back(progress(changed.order(), kind));
     }

@@ -115,6 +115,11 @@ std::optional<ProgressStep> StepFor(Status current, const RoutingProgress& p) {
     case K::kReturned:
       return ProgressStep{Status::kInProgress,
                           absl::StrCat("returned by ", p.unit_name, "; being dispatched again")};
+    case K::kReassigned:
+      return ProgressStep{
+          Status::kInProgress,
+          absl::StrCat("taken from ", p.unit_name,
+                       " on the discipline commission's order; being dispatched again")};
     case K::kReplied:
       return ProgressStep{Status::kAnswered, absl::StrCat("answered by ", p.unit_name)};
     case K::kRehandled:

@@ -134,7 +134,15 @@ struct TimelineEntry {
 // Who is calling, for events, error details and what they may see.
 // What routing reports of a request's work orders (from its events).
 struct RoutingProgress {
-  enum class Kind { kDispatched, kSignedFor, kReturned, kReplied, kRehandled, kClosed };
+  enum class Kind {
+    kDispatched,
+    kSignedFor,
+    kReturned,
+    kReassigned,
+    kReplied,
+    kRehandled,
+    kClosed
+  };
   std::string request_id;
   Kind kind = Kind::kDispatched;
   bool lead = true;       // the lead unit's order (co-handlers only add timeline lines)

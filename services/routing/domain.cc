@@ -593,23 +593,46 @@ absl::StatusOr<WorkOrder> Routing::Return(const std::string& order_id, ReturnRea
         o.state = OrderState::kReturned;
         o.return_reason = reason;
         o.return_note = note;
-        o.pause = PauseReason::kNone;
-        JIBAN_ASSIGN_OR_RETURN(auto r, s.GetRequest(o.request_id, true));
-        if (!r) return NotFound();
-        r->return_count++;
-        r->paused_working_days = o.paused_working_days;
-        if (o.lead) {
-          // The request goes back to the triage desk; the co-handlers' orders end with it.
-          JIBAN_ASSIGN_OR_RETURN(auto others, s.OrdersOfRequest(o.request_id, true));
-          std::vector<WorkOrder> rest;
-          for (const WorkOrder& x : others) {
-            if (x.id != o.id) rest.push_back(x);
-          }
-          JIBAN_RETURN_IF_ERROR(CancelAll(s, rest, now, call, r->return_count));
-          JIBAN_RETURN_IF_ERROR(ToTriage(s, *r, "RETURNED", now, call));
-        }
-        return s.PutRequest(*r, false);
+        return TakeAway(s, o, /*count_return=*/true, "RETURNED", now, call);
       });
+}
+
+absl::Status Routing::TakeAway(Store& s, WorkOrder& o, bool count_return, const std::string& reason,
+                               absl::Time now, const CallContext& call) {
+  o.pause = PauseReason::kNone;
+  o.pause_time.reset();
+  JIBAN_ASSIGN_OR_RETURN(auto r, s.GetRequest(o.request_id, true));
+  if (!r) return NotFound();
+  if (count_return) r->return_count++;
+  r->paused_working_days = o.paused_working_days;
+  if (o.lead) {
+    // The request goes back to the triage desk; the co-handlers' orders end with it.
+    JIBAN_ASSIGN_OR_RETURN(auto others, s.OrdersOfRequest(o.request_id, true));
+    std::vector<WorkOrder> rest;
+    for (const WorkOrder& x : others) {
+      if (x.id != o.id) rest.push_back(x);
+    }
+    JIBAN_RETURN_IF_ERROR(CancelAll(s, rest, now, call, r->return_count));
+    JIBAN_RETURN_IF_ERROR(ToTriage(s, *r, reason, now, call));
+  }
+  return s.PutRequest(*r, false);
+}
+
+absl::StatusOr<WorkOrder> Routing::Reassign(const std::string& order_id, const std::string& note,
+                                            const CallContext& call) {
+  Violations v;
+  CheckOrderCall(order_id, call, v);
+  v.Length("note", note, 1, 500);
+  if (!v.empty()) return v.Status();
+  return Act(order_id, "reassigned", call,
+             [&](WorkOrder& o, Store& s, absl::Time now) -> absl::Status {
+               if (!Active(o.state)) {
+                 return Precondition("ORDER_NOT_ACTIVE", "only an open order can be reassigned");
+               }
+               o.state = OrderState::kCancelled;
+               o.return_note = note;
+               return TakeAway(s, o, /*count_return=*/false, "REASSIGN_ORDERED", now, call);
+             });
 }
 
 absl::StatusOr<WorkOrder> Routing::RequestExtension(const std::string& order_id, int working_days,

@@ -335,6 +335,9 @@ class Routing {
   absl::StatusOr<WorkOrder> SignFor(const std::string& order_id, const CallContext& call);
   absl::StatusOr<WorkOrder> Return(const std::string& order_id, ReturnReason reason,
                                    const std::string& note, const CallContext& call);
+  // The commission's reassignment order (see the proto).
+  absl::StatusOr<WorkOrder> Reassign(const std::string& order_id, const std::string& note,
+                                     const CallContext& call);
   absl::StatusOr<WorkOrder> RequestExtension(const std::string& order_id, int working_days,
                                              const std::string& reason, const CallContext& call);
   absl::StatusOr<WorkOrder> DecideExtension(const std::string& order_id, bool approve,
@@ -373,6 +376,10 @@ class Routing {
                                                   absl::Time now, const CallContext& call);
   absl::Status ToTriage(Store& s, RoutedRequest& r, const std::string& reason, absl::Time now,
                         const CallContext& call);
+  // Ends an order that leaves its unit (returned, reassigned): a lead order takes its
+  // co-handlers' orders with it and sends the request to the triage desk with `reason`.
+  absl::Status TakeAway(Store& s, WorkOrder& o, bool count_return, const std::string& reason,
+                        absl::Time now, const CallContext& call);
   void Recompute(WorkOrder& o) const;  // deadline from clock start, limit, pauses, extensions
 
   Transactor& tx_;

@@ -495,6 +495,30 @@ TEST_CASE("returns go to the triage desk, which cannot pick a complained-about u
                      .status()) == "RETURN_WINDOW_CLOSED");
 }
 
+TEST_CASE("the commission's reassignment takes the order and sends the request to triage",
+          "[routing]") {
+  Fixture f;
+  auto orders = f.Submit(f.Facts("r1", Nature::kComplaint, "井盖丢失", "410205"));
+  REQUIRE(orders.size() == 2);  // the district leads, city management co-handles
+  REQUIRE(f.routing->SignFor(orders[0].id, f.Key("k1")).ok());
+  auto co = f.routing->Reassign(orders[1].id, "协办单位推诿", f.Key("k2"));
+  REQUIRE(co.ok());
+  CHECK(co->state == OrderState::kCancelled);
+  CHECK(f.db.state.requests.at("r1").state == RequestState::kDispatched);  // the lead carries on
+  auto lead = f.routing->Reassign(orders[0].id, "督办案件责成改派", f.Key("k3"));
+  REQUIRE(lead.ok());
+  CHECK(lead->state == OrderState::kCancelled);
+  const RoutedRequest& r = f.db.state.requests.at("r1");
+  CHECK(r.state == RequestState::kTriage);
+  CHECK(r.triage_reason == "REASSIGN_ORDERED");
+  CHECK(r.return_count == 0);  // not the unit's return
+  CHECK(f.routing->Reassign(orders[0].id, "again", f.Key("k3"))->state == OrderState::kCancelled);
+  CHECK(ReasonOf(f.routing->Reassign(orders[0].id, "again", f.Key("k4")).status()) ==
+        "ORDER_NOT_ACTIVE");
+  CHECK(f.routing->Reassign(orders[0].id, "", f.Key("k5")).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
 TEST_CASE("the lead replies only after every co-handler", "[routing]") {
   Fixture f;
   auto facts = f.Facts("r1", Nature::kComplaint, "餐馆后厨卫生差");

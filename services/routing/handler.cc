@@ -151,6 +151,15 @@ grpc::Status RoutingHandler::AssignTriageItem(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status RoutingHandler::ReassignWorkOrder(grpc::ServerContext* ctx,
+                                               const v1::ReassignWorkOrderRequest* req,
+                                               v1::ReassignWorkOrderResponse* resp) {
+  const Call call(*ctx);
+  return Answer(call,
+                routing_.Reassign(req->order_id(), req->note(), Keyed(call, req->request_id())),
+                resp->mutable_order());
+}
+
 grpc::Status RoutingHandler::ClassifyText(grpc::ServerContext* ctx,
                                           const v1::ClassifyTextRequest* req,
                                           v1::ClassifyTextResponse* resp) {
