@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
@@ -72,6 +73,10 @@ absl::StatusOr<std::unique_ptr<EscalationApp>> EscalationApp::Create(const Escal
                       .Name("jiban_escalation_active_lights")
                       .Help("Lights not yet cleared, by colour and cause (refreshed every scan)")
                       .Register(server.metrics());
+  app->open_cases_ = &prometheus::BuildGauge()
+                          .Name("jiban_escalation_open_cases")
+                          .Help("Supervision cases not closed, by kind (refreshed every scan)")
+                          .Register(server.metrics());
   app->transactor_ =
       std::make_unique<SqlTransactor>(*app->db_, *app->log_, [&raised](const Light& l) {
         raised.Add({{"colour", ColourName(ColourOf(l.cause))}, {"cause", CauseName(l.cause)}})
@@ -133,6 +138,16 @@ void EscalationApp::ScanLoop(absl::Duration interval) {
             .Set(static_cast<double>(n));
       }
     }
+    if (auto open = reader_->CountOpenCases(); open.ok()) {
+      for (auto [kind, name] : {std::pair{CaseKind::kDoNow, "do_now"},
+                                {CaseKind::kPush, "push"},
+                                {CaseKind::kOrder, "order"},
+                                {CaseKind::kSupervise, "supervise"}}) {
+        int64_t n = 0;
+        for (const auto& [k, count] : *open) n = k == kind ? count : n;
+        open_cases_->Add({{"kind", name}}).Set(static_cast<double>(n));
+      }
+    }
     absl::MutexLock lock(&mu_);
     if (mu_.AwaitWithTimeout(absl::Condition(&stop_), interval)) return;
   }
@@ -150,7 +165,34 @@ void EscalationApp::Stop() {
 
 EscalationApp::~EscalationApp() { Stop(); }
 
-int RunStandalone(const char* program) {
+int RunStandalone(const char* program, const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "verify-log") {
+    server::Env env;
+    const std::string dsn = env.Required("JIBAN_DB_DSN");
+    if (auto s = env.Validate(); !s.ok()) {
+      std::cerr << program << ": " << s.message() << "\n";
+      return 2;
+    }
+    auto db = db::Database::Open(dsn, {.pool_size = 1});
+    if (!db.ok()) {
+      std::cerr << program << ": " << db.status().message() << "\n";
+      return 2;
+    }
+    SqlReader reader(**db);
+    auto v = VerifyCaseLog(reader);
+    if (!v.ok()) {
+      std::cerr << program << ": " << v.status().message() << "\n";
+      return 2;
+    }
+    std::cout << (v->intact ? "intact" : "BROKEN") << ": " << v->entries << " entries"
+              << (v->intact ? "" : absl::StrCat(", first broken at sequence ", v->first_broken))
+              << "\n";
+    return v->intact ? 0 : 1;
+  }
+  if (!args.empty()) {
+    std::cerr << "usage: " << program << " [verify-log]\n";
+    return 2;
+  }
   return server::RunService(program, "escalation", 8083, 9093, [](server::Env& env) {
     const EscalationConfig config = EscalationConfig::FromEnv(env);
     return [config](server::Server& s) -> absl::StatusOr<std::shared_ptr<void>> {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -40,7 +41,9 @@ struct EscalationConfig {
   static EscalationConfig FromEnv(server::Env& env);
 };
 
-int RunStandalone(const char* program);
+// Runs escalation (or, with args "verify-log", checks the case log's hash chain in the database
+// JIBAN_DB_DSN names: exit 0 intact, 1 broken, 2 bad configuration).
+int RunStandalone(const char* program, const std::vector<std::string>& args = {});
 
 class EscalationApp {
  public:
@@ -72,6 +75,7 @@ class EscalationApp {
   std::unique_ptr<events::EventLogService> events_service_;
   std::unique_ptr<events::Consumer> consumer_;
   prometheus::Family<prometheus::Gauge>* active_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* open_cases_ = nullptr;
   absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread scanner_;

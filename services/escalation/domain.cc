@@ -454,12 +454,12 @@ absl::StatusOr<std::vector<Case>> Escalation::ListCases(const std::string& unit_
   return cases;
 }
 
-absl::StatusOr<Escalation::Verification> Escalation::VerifyLog() {
+absl::StatusOr<Verification> VerifyCaseLog(Reader& reader) {
   Verification v;
   std::string previous;
   int64_t after = 0;
   while (true) {
-    JIBAN_ASSIGN_OR_RETURN(auto page, reader_.Actions("", after, 1000));
+    JIBAN_ASSIGN_OR_RETURN(auto page, reader.Actions("", after, 1000));
     for (const CaseAction& a : page) {
       ++v.entries;
       if (v.intact &&

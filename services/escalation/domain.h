@@ -217,7 +217,18 @@ class Reader {
   // Log entries after `after_sequence` (all cases, or one case when case_id is set), in order.
   virtual absl::StatusOr<std::vector<CaseAction>> Actions(const std::string& case_id,
                                                           int64_t after_sequence, int limit) = 0;
+  // Cases not closed, counted by kind.
+  virtual absl::StatusOr<std::vector<std::pair<CaseKind, int64_t>>> CountOpenCases() = 0;
 };
+
+struct Verification {
+  bool intact = true;
+  int64_t entries = 0;
+  int64_t first_broken = 0;  // the first entry whose sequence, previous hash or hash is wrong
+};
+// Recomputes the whole case log's chain, in pages (the VerifyCaseLog RPC and the
+// `jiban-escalation verify-log` command).
+absl::StatusOr<Verification> VerifyCaseLog(Reader& reader);
 
 // Carries out a case's reassignment order in routing (idempotent by `key`).
 class OrderReassigner {
@@ -260,13 +271,7 @@ class Escalation {
   absl::StatusOr<std::vector<Case>> ListCases(const std::string& unit_id,
                                               std::optional<CaseState> state, int page_size,
                                               const std::string& token, std::string* next_token);
-  struct Verification {
-    bool intact = true;
-    int64_t entries = 0;
-    int64_t first_broken = 0;
-  };
-  // Recomputes the whole chain, in pages.
-  absl::StatusOr<Verification> VerifyLog();
+  absl::StatusOr<Verification> VerifyLog() { return VerifyCaseLog(reader_); }
 
  private:
   // Opens a case in `s` and logs it; shared by officers and the red-light rule.

@@ -145,6 +145,9 @@ class FakeDb final : public Transactor, public Reader {
     for (const auto& [_, c] : state.cases) out.push_back(c);
     return out;
   }
+  absl::StatusOr<std::vector<std::pair<CaseKind, int64_t>>> CountOpenCases() override {
+    return std::vector<std::pair<CaseKind, int64_t>>{};
+  }
   absl::StatusOr<std::vector<CaseAction>> Actions(const std::string& case_id, int64_t after,
                                                   int) override {
     std::vector<CaseAction> out;

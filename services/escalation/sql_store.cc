@@ -374,4 +374,13 @@ absl::StatusOr<std::vector<CaseAction>> SqlReader::Actions(const std::string& ca
   return out;
 }
 
+absl::StatusOr<std::vector<std::pair<CaseKind, int64_t>>> SqlReader::CountOpenCases() {
+  JIBAN_ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT kind, COUNT(*) FROM escalation_cases"
+                                              " WHERE state <> ? GROUP BY kind ORDER BY kind",
+                                              {static_cast<int>(CaseState::kClosed)}));
+  std::vector<std::pair<CaseKind, int64_t>> out;
+  for (const db::Row& r : rows) out.emplace_back(static_cast<CaseKind>(r.Int(0)), r.Int(1));
+  return out;
+}
+
 }  // namespace jiban::escalation

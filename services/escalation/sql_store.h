@@ -71,6 +71,7 @@ class SqlReader final : public Reader {
                                               const std::string& before_id, int limit) override;
   absl::StatusOr<std::vector<CaseAction>> Actions(const std::string& case_id,
                                                   int64_t after_sequence, int limit) override;
+  absl::StatusOr<std::vector<std::pair<CaseKind, int64_t>>> CountOpenCases() override;
 
  private:
   db::Database& db_;

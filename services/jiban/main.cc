@@ -149,7 +149,10 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "dev") return RunDev();
   if (command == "intake") return jiban::intake::RunStandalone("jiban intake");
-  if (command == "escalation") return jiban::escalation::RunStandalone("jiban escalation");
+  if (command == "escalation") {
+    return jiban::escalation::RunStandalone("jiban escalation",
+                                            std::vector<std::string>(argv + 2, argv + argc));
+  }
   if (command == "routing") {
     return jiban::routing::RunStandalone("jiban routing",
                                          std::vector<std::string>(argv + 2, argv + argc));

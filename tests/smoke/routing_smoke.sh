@@ -114,6 +114,11 @@ curl -sS -o "$work/escalation-metrics" "http://127.0.0.1:$escalation_metrics/met
 promtool check metrics <"$work/escalation-metrics" || fail "promtool check metrics (escalation)"
 grep -q '^jiban_escalation_active_lights{cause="could_not_get_done",colour="red"} 1' \
   "$work/escalation-metrics" || fail "active lights gauge"
+grep -q '^jiban_escalation_open_cases{kind="do_now"} 1' "$work/escalation-metrics" \
+  || fail "the red light did not open a do-now case"
+verified=$(JIBAN_DB_DSN="sqlite:$work/escalation.db" "$escalation" verify-log) \
+  || fail "verify-log: $verified"
+grep -q '^intact: 1 entries' <<<"$verified" || fail "verify-log: $verified"
 url=$routing_url
 metrics_port=$routing_metrics
 
