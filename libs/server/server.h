@@ -101,6 +101,21 @@ using ServiceFactory = std::function<absl::StatusOr<std::shared_ptr<void>>(Serve
 int RunService(const char* program, const std::string& name, int default_grpc_port,
                int default_metrics_port, const std::function<ServiceFactory(Env&)>& configure);
 
+// RunService for the usual shape: `Config::FromEnv(env)` and `App::Create(config, server)`.
+template <typename App, typename Config>
+int RunApp(const char* program, const std::string& name, int default_grpc_port,
+           int default_metrics_port) {
+  return RunService(program, name, default_grpc_port, default_metrics_port,
+                    [](Env& env) -> ServiceFactory {
+                      const Config config = Config::FromEnv(env);
+                      return [config](Server& s) -> absl::StatusOr<std::shared_ptr<void>> {
+                        auto app = App::Create(config, s);
+                        if (!app.ok()) return app.status();
+                        return std::shared_ptr<void>(std::move(*app));
+                      };
+                    });
+}
+
 }  // namespace jiban::server
 
 #endif  // JIBAN_LIBS_SERVER_SERVER_H_

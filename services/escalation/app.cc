@@ -193,13 +193,7 @@ int RunStandalone(const char* program, const std::vector<std::string>& args) {
     std::cerr << "usage: " << program << " [verify-log]\n";
     return 2;
   }
-  return server::RunService(program, "escalation", 8083, 9093, [](server::Env& env) {
-    const EscalationConfig config = EscalationConfig::FromEnv(env);
-    return [config](server::Server& s) -> absl::StatusOr<std::shared_ptr<void>> {
-      JIBAN_ASSIGN_OR_RETURN(auto app, EscalationApp::Create(config, s));
-      return std::shared_ptr<void>(std::move(app));
-    };
-  });
+  return server::RunApp<EscalationApp, EscalationConfig>(program, "escalation", 8083, 9093);
 }
 
 }  // namespace jiban::escalation

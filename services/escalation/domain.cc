@@ -17,6 +17,20 @@ const std::vector<TimerKind> kHandlingTimers = {TimerKind::kHandlingNear, TimerK
 const std::vector<TimerKind> kAllTimers = {TimerKind::kSignForNear, TimerKind::kSignForDue,
                                            TimerKind::kHandlingNear, TimerKind::kHandlingDue};
 
+Cause CauseOf(TimerKind kind) {
+  switch (kind) {
+    case TimerKind::kSignForNear:
+      return Cause::kSignForNear;
+    case TimerKind::kSignForDue:
+      return Cause::kSignForOverdue;
+    case TimerKind::kHandlingNear:
+      return Cause::kHandlingNear;
+    case TimerKind::kHandlingDue:
+      return Cause::kHandlingOverdue;
+  }
+  return Cause::kHandlingOverdue;
+}
+
 absl::Time Share(absl::Time from, absl::Time to, double share) {
   return from + (to - from) * share;
 }
@@ -274,29 +288,13 @@ absl::StatusOr<int> Escalation::Tick(absl::Time now, int batch) {
         JIBAN_RETURN_IF_ERROR(s.DeleteTimers(timer.order_id, {timer.kind}));
         JIBAN_ASSIGN_OR_RETURN(auto t, s.GetOrder(timer.order_id));
         if (!t || !t->open || t->replied) continue;
-        const CallContext call{"", ""};
-        switch (timer.kind) {
-          case TimerKind::kSignForNear:
-            if (t->signed_for) break;
-            JIBAN_RETURN_IF_ERROR(Raise(s, *t, Cause::kSignForNear, timer.due, now, call));
-            ++raised;
-            break;
-          case TimerKind::kSignForDue:
-            if (t->signed_for) break;
-            JIBAN_RETURN_IF_ERROR(Raise(s, *t, Cause::kSignForOverdue, timer.due, now, call));
-            ++raised;
-            break;
-          case TimerKind::kHandlingNear:
-            if (t->paused) break;
-            JIBAN_RETURN_IF_ERROR(Raise(s, *t, Cause::kHandlingNear, timer.due, now, call));
-            ++raised;
-            break;
-          case TimerKind::kHandlingDue:
-            if (t->paused) break;
-            JIBAN_RETURN_IF_ERROR(Raise(s, *t, Cause::kHandlingOverdue, timer.due, now, call));
-            ++raised;
-            break;
-        }
+        const bool sign_for =
+            timer.kind == TimerKind::kSignForNear || timer.kind == TimerKind::kSignForDue;
+        // A sign-for timer matters until the order is signed for; a handling timer while the
+        // clock runs.
+        if (sign_for ? t->signed_for : t->paused) continue;
+        JIBAN_RETURN_IF_ERROR(Raise(s, *t, CauseOf(timer.kind), timer.due, now, {"", ""}));
+        ++raised;
       }
       return absl::OkStatus();
     });

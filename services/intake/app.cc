@@ -91,13 +91,7 @@ IntakeApp::~IntakeApp() {
 }
 
 int RunStandalone(const char* program) {
-  return server::RunService(program, "intake", 8081, 9091, [](server::Env& env) {
-    const IntakeConfig config = IntakeConfig::FromEnv(env);
-    return [config](server::Server& s) -> absl::StatusOr<std::shared_ptr<void>> {
-      JIBAN_ASSIGN_OR_RETURN(auto app, IntakeApp::Create(config, s));
-      return std::shared_ptr<void>(std::move(app));
-    };
-  });
+  return server::RunApp<IntakeApp, IntakeConfig>(program, "intake", 8081, 9091);
 }
 
 }  // namespace jiban::intake

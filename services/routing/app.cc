@@ -213,13 +213,7 @@ int RunStandalone(const char* program, const std::vector<std::string>& args) {
     std::cerr << "usage: " << program << " [train --data=FILE --out=MODEL ...]\n";
     return 2;
   }
-  return server::RunService(program, "routing", 8082, 9092, [](server::Env& env) {
-    const RoutingConfig config = RoutingConfig::FromEnv(env);
-    return [config](server::Server& s) -> absl::StatusOr<std::shared_ptr<void>> {
-      JIBAN_ASSIGN_OR_RETURN(auto app, RoutingApp::Create(config, s));
-      return std::shared_ptr<void>(std::move(app));
-    };
-  });
+  return server::RunApp<RoutingApp, RoutingConfig>(program, "routing", 8082, 9092);
 }
 
 }  // namespace jiban::routing
