@@ -36,7 +36,9 @@ std::string Metadata(const grpc::ServerContext& ctx, const char* key) {
 
 }  // namespace
 
-std::string TraceContext::Header() const { return absl::StrCat("00-", trace_id, "-", span_id, "-", flags); }
+std::string TraceContext::Header() const {
+  return absl::StrCat("00-", trace_id, "-", span_id, "-", flags);
+}
 
 std::optional<TraceContext> ParseTraceparent(absl::string_view value) {
   std::vector<absl::string_view> parts = absl::StrSplit(value, '-');
@@ -57,6 +59,7 @@ CallInfo CallInfoOf(const grpc::ServerContext& ctx) {
   if (auto tp = ParseTraceparent(Metadata(ctx, kTraceparentHeader)); tp.has_value()) {
     info.trace = *tp;
   }
+  info.role = Metadata(ctx, "x-jiban-role");
   return info;
 }
 

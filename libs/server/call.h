@@ -22,9 +22,9 @@ inline constexpr char kRequestIdHeader[] = "x-request-id";
 inline constexpr char kTraceparentHeader[] = "traceparent";
 
 struct TraceContext {
-  std::string trace_id;  // 32 lowercase hex, not all zero
-  std::string span_id;   // 16 lowercase hex, not all zero
-  std::string flags;     // 2 lowercase hex
+  std::string trace_id;        // 32 lowercase hex, not all zero
+  std::string span_id;         // 16 lowercase hex, not all zero
+  std::string flags;           // 2 lowercase hex
   std::string Header() const;  // "00-<trace>-<span>-<flags>"
 };
 
@@ -40,6 +40,7 @@ std::string NewRequestId();
 struct CallInfo {
   std::string request_id;
   TraceContext trace;  // this server's span
+  std::string role;    // x-jiban-role, set by the gateway after authentication; empty if absent
 };
 
 // The request id and trace context of the call `ctx` serves.

@@ -59,24 +59,24 @@ int Env::Int(const char* name, int fallback, int min, int max) {
   return out;
 }
 
-double Env::Number(const char* name, double fallback, double min, double max) {
+double Env::Parse(const char* name, double fallback, double min, double max,
+                  absl::string_view what) {
   const char* v = Get(name);
   if (v == nullptr) return fallback;
   double out = 0;
   if (!absl::SimpleAtod(v, &out) || !(out >= min && out <= max)) {
-    errors_.push_back(absl::StrCat(name, " must be a number between ", min, " and ", max));
+    errors_.push_back(absl::StrCat(name, " must be ", what, " between ", min, " and ", max));
     return fallback;
   }
   return out;
 }
 
+double Env::Number(const char* name, double fallback, double min, double max) {
+  return Parse(name, fallback, min, max, "a number");
+}
+
 absl::Duration Env::Seconds(const char* name, double fallback, double min, double max) {
-  const size_t before = errors_.size();
-  const double seconds = Number(name, fallback, min, max);
-  if (errors_.size() > before) {
-    errors_.back() = absl::StrCat(name, " must be a number of seconds between ", min, " and ", max);
-  }
-  return absl::Seconds(seconds);
+  return absl::Seconds(Parse(name, fallback, min, max, "a number of seconds"));
 }
 
 bool Env::Bool(const char* name, bool fallback) {

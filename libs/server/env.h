@@ -44,6 +44,7 @@ class Env {
  private:
   const char* Get(const char* name) const;
   Lookup lookup_;
+  double Parse(const char* name, double fallback, double min, double max, absl::string_view what);
   std::vector<std::string> errors_;
 };
 

@@ -14,10 +14,8 @@ grpc::Status Fail(const grpc::ServerContext& ctx, const absl::Status& s) {
 
 // The caller's role (the case log's actor) and the call's ids.
 std::string Actor(const grpc::ServerContext& ctx) {
-  auto role = ctx.client_metadata().find("x-jiban-role");
-  return role == ctx.client_metadata().end()
-             ? "unknown"
-             : std::string(role->second.data(), role->second.size());
+  const std::string role = server::CallInfoOf(ctx).role;
+  return role.empty() ? "unknown" : role;
 }
 
 CallContext Keyed(const grpc::ServerContext& ctx, const std::string& request_id) {

@@ -12,10 +12,7 @@ struct Call {
   explicit Call(const grpc::ServerContext& ctx) {
     auto info = server::CallInfoOf(ctx);
     context = {info.request_id, info.trace.trace_id};
-    auto role = ctx.client_metadata().find("x-jiban-role");
-    actor = role == ctx.client_metadata().end()
-                ? "unknown"
-                : std::string(role->second.data(), role->second.size());
+    actor = info.role.empty() ? "unknown" : info.role;
   }
   grpc::Status Fail(const absl::Status& s) const {
     return ToGrpcStatus(s, context.request_id, context.trace_id);
