@@ -1,15 +1,14 @@
 #include "services/routing/app.h"
 
-#include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "grpcpp/create_channel.h"
 #include "libs/embedded/embedded.h"
+#include "libs/server/config_file.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
 #include "proto/jiban/intake/v1/intake.pb.h"
@@ -23,16 +22,6 @@ std::vector<EmbeddedFile> routing_defaults();
 namespace jiban::routing {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error(absl::StatusCode::kNotFound, "FILE_NOT_FOUND", absl::StrCat("cannot read ", path));
-  }
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string Shipped(absl::string_view name) {
   for (const auto& f : generated::routing_defaults()) {
     if (name == f.name) return f.text;
@@ -43,11 +32,11 @@ std::string Shipped(absl::string_view name) {
 // The file's text, or the shipped default when no path is configured.
 absl::StatusOr<std::string> FileOrShipped(const std::string& path, absl::string_view shipped) {
   if (path.empty()) return Shipped(shipped);
-  return ReadFile(path);
+  return server::ReadConfigFile(path);
 }
 
 absl::StatusOr<std::shared_ptr<const TextClassifier>> LoadModel(const std::string& path) {
-  JIBAN_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  JIBAN_ASSIGN_OR_RETURN(std::string text, server::ReadConfigFile(path));
   JIBAN_ASSIGN_OR_RETURN(TextClassifier model, TextClassifier::Parse(text));
   return std::make_shared<const TextClassifier>(std::move(model));
 }
@@ -118,7 +107,7 @@ absl::StatusOr<std::unique_ptr<RoutingApp>> RoutingApp::Create(const RoutingConf
     }
   } else {
     for (const std::string& path : config.calendar_files) {
-      JIBAN_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+      JIBAN_ASSIGN_OR_RETURN(std::string text, server::ReadConfigFile(path));
       years.push_back(std::move(text));
     }
   }

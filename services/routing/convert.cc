@@ -1,7 +1,7 @@
 #include "services/routing/convert.h"
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
+#include "libs/server/config_file.h"
 #include "libs/server/timestamp.h"
 #include "libs/status/status.h"
 
@@ -35,6 +35,7 @@ v1::WorkOrder ToProto(const WorkOrder& o) {
   p.set_tracking_number(o.tracking_number);
   p.set_unit_id(o.unit_id);
   p.set_unit_name(o.unit_name);
+  p.set_unit_kind(static_cast<v1::UnitKind>(o.unit_kind));
   p.set_lead(o.lead);
   p.set_mode(static_cast<v1::HandlingMode>(o.mode));
   p.set_state(static_cast<v1::OrderState>(o.state));
@@ -83,6 +84,7 @@ WorkOrder FromProto(const v1::WorkOrder& p) {
   o.tracking_number = p.tracking_number();
   o.unit_id = p.unit_id();
   o.unit_name = p.unit_name();
+  if (p.unit_kind() != v1::UNIT_KIND_UNSPECIFIED) o.unit_kind = static_cast<UnitKind>(p.unit_kind());
   o.lead = p.lead();
   o.mode = static_cast<Mode>(p.mode());
   o.state = static_cast<OrderState>(p.state());
@@ -224,23 +226,9 @@ RequestFacts FactsOf(const jiban::intake::v1::RequestSummary& s) {
           .create_time = server::FromTimestamp(s.create_time())};
 }
 
-namespace {
-template <typename M>
-absl::Status ParseJson(absl::string_view json, M* m, absl::string_view what) {
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  auto s = google::protobuf::util::JsonStringToMessage(std::string(json), m, options);
-  if (!s.ok()) {
-    return Error(absl::StatusCode::kInvalidArgument, "CONFIG_INVALID",
-                 absl::StrCat(what, ": ", std::string(s.message())));
-  }
-  return absl::OkStatus();
-}
-}  // namespace
-
 absl::StatusOr<std::vector<Unit>> ParseUnitDirectory(absl::string_view json) {
   v1::UnitDirectory d;
-  if (auto s = ParseJson(json, &d, "unit directory"); !s.ok()) return s;
+  if (auto s = server::ParseConfigJson(json, &d, "unit directory"); !s.ok()) return s;
   std::vector<Unit> out;
   for (const auto& u : d.units()) out.push_back(FromProto(u));
   return out;
@@ -248,7 +236,7 @@ absl::StatusOr<std::vector<Unit>> ParseUnitDirectory(absl::string_view json) {
 
 absl::StatusOr<DispatchList> ParseDispatchList(absl::string_view json) {
   v1::DispatchList l;
-  if (auto s = ParseJson(json, &l, "dispatch list"); !s.ok()) return s;
+  if (auto s = server::ParseConfigJson(json, &l, "dispatch list"); !s.ok()) return s;
   return FromProto(l);
 }
 

@@ -177,6 +177,7 @@ struct WorkOrder {
   std::string tracking_number;
   std::string unit_id;
   std::string unit_name;
+  UnitKind unit_kind = UnitKind::kDepartment;
   bool lead = true;
   Mode mode = Mode::kTriage;
   OrderState state = OrderState::kDispatched;

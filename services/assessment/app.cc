@@ -1,0 +1,105 @@
+#include "services/assessment/app.h"
+
+#include "grpcpp/create_channel.h"
+#include "libs/embedded/embedded.h"
+#include "libs/server/config_file.h"
+#include "libs/status/macros.h"
+#include "libs/status/status.h"
+#include "services/assessment/convert.h"
+
+namespace jiban::generated {
+std::vector<EmbeddedFile> assessment_defaults();
+}  // namespace jiban::generated
+
+namespace jiban::assessment {
+
+AssessmentConfig AssessmentConfig::FromEnv(server::Env& env) {
+  AssessmentConfig c;
+  c.db_dsn = env.Required("JIBAN_DB_DSN");
+  c.db_pool_size = env.Int("JIBAN_DB_POOL_SIZE", 8, 1, 512);
+  c.migrate = env.OneOf("JIBAN_DB_MIGRATE", "apply", {"apply", "check"}) == "check"
+                  ? db::MigrateMode::kCheckOnly
+                  : db::MigrateMode::kApply;
+  for (auto [name, field] : {std::pair{"JIBAN_INTAKE_ADDR", &c.intake_address},
+                             {"JIBAN_ROUTING_ADDR", &c.routing_address},
+                             {"JIBAN_ESCALATION_ADDR", &c.escalation_address}}) {
+    *field = env.Required(name);
+    if (!field->empty()) *field = env.Address(name, "");
+  }
+  c.scheme_file = env.String("JIBAN_SCHEME_FILE", "");
+  return c;
+}
+
+absl::StatusOr<Scheme> ParseScheme(absl::string_view json) {
+  v1::Scheme p;
+  JIBAN_RETURN_IF_ERROR(server::ParseConfigJson(json, &p, "scoring scheme"));
+  JIBAN_ASSIGN_OR_RETURN(Scheme s, FromProto(p));
+  JIBAN_RETURN_IF_ERROR(Validate(s));
+  return s;
+}
+
+absl::StatusOr<Scheme> DefaultScheme() {
+  for (const auto& f : generated::assessment_defaults()) return ParseScheme(f.text);
+  return absl::InternalError("no shipped scheme");
+}
+
+absl::StatusOr<std::unique_ptr<AssessmentApp>> AssessmentApp::Create(const AssessmentConfig& config,
+                                                                     server::Server& server,
+                                                                     Clock* clock) {
+  auto app = std::make_unique<AssessmentApp>();
+  app->clock_ = clock != nullptr ? clock : &app->system_clock_;
+  app->ids_ = std::make_unique<IdGenerator>(*app->clock_);
+  Scheme scheme;
+  if (config.scheme_file.empty()) {
+    JIBAN_ASSIGN_OR_RETURN(scheme, DefaultScheme());
+  } else {
+    JIBAN_ASSIGN_OR_RETURN(std::string text, server::ReadConfigFile(config.scheme_file));
+    JIBAN_ASSIGN_OR_RETURN(scheme, ParseScheme(text));
+  }
+  JIBAN_ASSIGN_OR_RETURN(app->db_,
+                         db::Database::Open(config.db_dsn, {.pool_size = config.db_pool_size}));
+  JIBAN_RETURN_IF_ERROR(db::Migrate(*app->db_, Migrations(app->db_->dialect()), config.migrate));
+  app->transactor_ = std::make_unique<SqlTransactor>(*app->db_);
+  app->reader_ = std::make_unique<SqlReader>(*app->db_);
+  app->assessment_ =
+      std::make_unique<Assessment>(*app->transactor_, *app->reader_, *app->clock_, *app->ids_);
+  JIBAN_RETURN_IF_ERROR(app->assessment_->Bootstrap(std::move(scheme)));
+  app->handler_ = std::make_unique<AssessmentHandler>(*app->assessment_);
+  for (auto [source, address] : {std::pair{"intake", &config.intake_address},
+                                 {"routing", &config.routing_address},
+                                 {"escalation", &config.escalation_address}}) {
+    auto consumer = std::make_unique<events::Consumer>(
+        events::ConsumerOptions{
+            .name = std::string("assessment<-") + source,
+            .source = grpc::CreateChannel(*address, grpc::InsecureChannelCredentials())},
+        *app->db_,
+        [](db::Transaction& tx, const jiban::events::v1::Event& e) -> absl::Status {
+          SqlStore store(tx);
+          return Apply(store, FactsOf(e));
+        },
+        server.metrics());
+    app->consumers_.emplace_back(source, std::move(consumer));
+  }
+  server.AddService(app->handler_.get(), kServiceName);
+  db::Database* db = app->db_.get();
+  server.AddReadinessCheck([db] { return db->Ping(); });
+  AssessmentApp* self = app.get();
+  server.OnDrain([self] { self->Stop(); });
+  for (auto& [source, consumer] : app->consumers_) JIBAN_RETURN_IF_ERROR(consumer->Start());
+  return app;
+}
+
+events::Consumer& AssessmentApp::consumer(const std::string& source) {
+  for (auto& [name, consumer] : consumers_) {
+    if (name == source) return *consumer;
+  }
+  return *consumers_.front().second;
+}
+
+void AssessmentApp::Stop() {
+  for (auto& [source, consumer] : consumers_) consumer->Stop();
+}
+
+AssessmentApp::~AssessmentApp() { Stop(); }
+
+}  // namespace jiban::assessment
