@@ -1,0 +1,300 @@
+// Assessment over its SQL storage on both drivers: the database's facts score exactly as a replay
+// in memory; scheme versions by effective date; publishing freezes a period until a recompute;
+// exclusions and appeals move the rates and are reversible and audited; explanations, rankings
+// and the CSV report.
+#include "services/assessment/sql_store.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "catch2/catch.hpp"
+#include "libs/status/status.h"
+#include "libs/testing/test_db.h"
+#include "services/assessment/test_support.h"
+
+namespace jiban::assessment {
+namespace {
+
+using fixtures::At;
+
+struct Rig {
+  explicit Rig(db::Dialect dialect)
+      : tdb(jiban::testing::TestDatabase::Create(dialect, Migrations(dialect), {.pool_size = 4})),
+        clock(At(12, 2)),
+        ids(clock),
+        tx(tdb->db()),
+        reader(tdb->db()),
+        assessment(tx, reader, clock, ids) {
+    REQUIRE(assessment.Bootstrap(fixtures::Shipped()).ok());
+  }
+
+  void Load(const fixtures::Streams& s) {
+    for (const auto* stream : {&s.routing, &s.intake, &s.escalation}) {
+      for (const Incoming& in : *stream) {
+        REQUIRE(tx.Run([&](Store& store) { return Apply(store, in); }).ok());
+      }
+    }
+  }
+
+  int64_t Count(const std::string& sql) {
+    auto rows = tdb->db().Query(sql);
+    REQUIRE(rows.ok());
+    return (*rows)[0].Int(0);
+  }
+
+  std::unique_ptr<jiban::testing::TestDatabase> tdb;
+  FakeClock clock;
+  IdGenerator ids;
+  SqlTransactor tx;
+  SqlReader reader;
+  Assessment assessment;
+};
+
+CallContext Call(const std::string& request_id = "", const std::string& actor = "task_force") {
+  return {.request_id = request_id, .actor = actor};
+}
+
+TEST_CASE("the database's facts score exactly as a replay of the same events in memory",
+          "[assessment][sql]") {
+  const auto dialect = GENERATE(from_range(jiban::testing::Drivers()));
+  INFO(jiban::testing::DialectName(dialect));
+  Rig rig(dialect);
+  const fixtures::Streams s = fixtures::Generate(300, 11);
+  rig.Load(s);
+  // A redelivered event changes nothing.
+  REQUIRE(rig.tx.Run([&](Store& store) { return Apply(store, s.escalation.front()); }).ok());
+  MemoryFacts memory;
+  for (const auto* stream : {&s.escalation, &s.intake, &s.routing}) {
+    for (const Incoming& in : *stream) REQUIRE(Apply(memory, in).ok());
+  }
+  auto period = ParsePeriod("2026-11");
+  REQUIRE(period.ok());
+  auto stored = rig.reader.Facts(period->start, period->end, "");
+  REQUIRE(stored.ok());
+  const auto replayed = memory.Facts(period->start, period->end, "");
+  REQUIRE(stored->size() == 6);
+  REQUIRE(replayed.size() == stored->size());
+  for (size_t i = 0; i < replayed.size(); ++i) {
+    const UnitScore a = Score(fixtures::Shipped(), (*stored)[i], *period, period->end);
+    const UnitScore b = Score(fixtures::Shipped(), replayed[i], *period, period->end);
+    CHECK(a.unit_id == b.unit_id);
+    CHECK(a.unit_name == b.unit_name);
+    CHECK(a.unit_class == b.unit_class);
+    CHECK(a.total_centipoints == b.total_centipoints);
+    for (size_t j = 0; j < a.sub_items.size(); ++j) {
+      CHECK(a.sub_items[j].against == b.sub_items[j].against);
+    }
+    auto live = rig.assessment.UnitScoreFor(a.unit_id, "2026-11");
+    REQUIRE(live.ok());
+    CHECK(live->total_centipoints == a.total_centipoints);
+  }
+}
+
+TEST_CASE("scheme versions apply by effective date and a published period stays until recomputed",
+          "[assessment][sql]") {
+  const auto dialect = GENERATE(from_range(jiban::testing::Drivers()));
+  INFO(jiban::testing::DialectName(dialect));
+  Rig rig(dialect);
+  rig.Load(fixtures::Generate(120, 5));
+  auto before = rig.assessment.UnitScoreFor("u0", "2026-11");
+  REQUIRE(before.ok());
+  CHECK(before->scheme_version == 1);
+  CHECK_FALSE(before->published);
+
+  // Version 2 moves 5 points from satisfaction to proactive work, which nobody has done yet.
+  Scheme strict = fixtures::Shipped();
+  for (SubItem& i : strict.sub_items) {
+    if (i.id == "satisfaction_rate") i.points -= 5;
+    if (i.id == "proactive_work") i.points += 5;
+  }
+  for (ContentWeight& c : strict.contents) {
+    if (c.content == Content::kPerformance) c.points -= 5;
+    if (c.content == Content::kYearEnd) c.points += 5;
+  }
+  strict.effective_from = absl::CivilDay(2026, 11, 1);
+  CHECK(ReasonOf(rig.assessment.UpdateScheme(strict, 0, Call()).status()) ==
+        "SCHEME_VERSION_MISMATCH");
+  Scheme bad = strict;
+  bad.sub_items[0].points = -1;
+  CHECK(FieldViolationsOf(rig.assessment.UpdateScheme(bad, 1, Call()).status()).size() >= 1);
+
+  CHECK(ReasonOf(rig.assessment.Publish("2026-12", false, Call()).status()) == "PERIOD_NOT_ENDED");
+  auto published = rig.assessment.Publish("2026-11", false, Call());
+  REQUIRE(published.ok());
+  CHECK(published->first == 6);
+  CHECK(published->second == 1);
+  CHECK(ReasonOf(rig.assessment.Publish("2026-11", false, Call()).status()) ==
+        "PERIOD_ALREADY_PUBLISHED");
+
+  auto v2 = rig.assessment.UpdateScheme(strict, 1, Call());
+  REQUIRE(v2.ok());
+  CHECK(v2->version == 2);
+  auto in_force = rig.assessment.GetScheme(0, absl::CivilDay(2026, 10, 31));
+  REQUIRE(in_force.ok());
+  CHECK(in_force->version == 1);
+  // The published November keeps version 1's points.
+  auto frozen = rig.assessment.UnitScoreFor("u0", "2026-11");
+  REQUIRE(frozen.ok());
+  CHECK(frozen->published);
+  CHECK(frozen->scheme_version == 1);
+  CHECK(frozen->total_centipoints == before->total_centipoints);
+  // Asked to recompute, it takes version 2, which is stricter.
+  auto again = rig.assessment.Publish("2026-11", true, Call());
+  REQUIRE(again.ok());
+  CHECK(again->second == 2);
+  auto recomputed = rig.assessment.UnitScoreFor("u0", "2026-11");
+  REQUIRE(recomputed.ok());
+  CHECK(recomputed->scheme_version == 2);
+  CHECK(recomputed->total_centipoints < before->total_centipoints);
+  CHECK(rig.Count("SELECT COUNT(*) FROM assessment_audit WHERE action IN ('published',"
+                  " 'recomputed', 'scheme_stored')") == 4);
+}
+
+TEST_CASE("exclusions and appeals: filed once, decided by the task force, reversible",
+          "[assessment][sql]") {
+  const auto dialect = GENERATE(from_range(jiban::testing::Drivers()));
+  INFO(jiban::testing::DialectName(dialect));
+  Rig rig(dialect);
+  OrderFacts returned = fixtures::Order("o-returned");
+  returned.return_time = At(11, 3, 12);
+  OrderFacts rated = fixtures::Order("o-rated");
+  rated.sign_time = At(11, 3, 11);
+  rated.reply_time = At(11, 6);
+  rated.close_time = At(11, 7);
+  for (const OrderFacts& o : {returned, rated}) {
+    REQUIRE(rig.tx.Run([&](Store& s) { return s.PutOrder(o); }).ok());
+  }
+  REQUIRE(rig.tx.Run([&](Store& s) {
+                  return s.PutEvaluation({.request_id = rated.request_id,
+                                          .dissatisfied = true,
+                                          .resolved = false,
+                                          .time = At(11, 7)});
+                }).ok());
+  auto score = [&] {
+    auto s = rig.assessment.UnitScoreFor("u1", "2026-11");
+    REQUIRE(s.ok());
+    return *s;
+  };
+  auto item = [](const UnitScore& u, const std::string& id) {
+    for (const SubItemScore& s : u.sub_items) {
+      if (s.id == id) return s;
+    }
+    return SubItemScore{};
+  };
+  CHECK(item(score(), "return_rate").numerator == 1);
+  CHECK(item(score(), "satisfaction_rate").numerator == 0);
+
+  // Bad input names every field.
+  auto bad = rig.assessment.File({.kind = ObjectionKind::kAppeal,
+                                  .reason = ObjectionReason::kOutsidePower},
+                                 Call(""));
+  std::set<std::string> fields;
+  for (const auto& v : FieldViolationsOf(bad.status())) fields.insert(v.field);
+  CHECK(fields == std::set<std::string>{"request_id", "objection.order_id", "objection.reason",
+                                        "objection.note"});
+  CHECK(ReasonOf(rig.assessment
+                     .File({.kind = ObjectionKind::kExclusion,
+                            .order_id = "nope",
+                            .reason = ObjectionReason::kMalicious,
+                            .note = "恶意投诉"},
+                           Call("k0"))
+                     .status()) == "ORDER_NOT_FOUND");
+  CHECK(ReasonOf(rig.assessment
+                     .File({.kind = ObjectionKind::kAppeal,
+                            .order_id = returned.order_id,
+                            .reason = ObjectionReason::kMalicious,
+                            .note = "无评价"},
+                           Call("k00"))
+                     .status()) == "NOTHING_TO_APPEAL");
+
+  const Objection exclusion{.kind = ObjectionKind::kExclusion,
+                            .order_id = returned.order_id,
+                            .reason = ObjectionReason::kOutsidePower,
+                            .note = "属于省级事权，本单位无权办理"};
+  auto filed = rig.assessment.File(exclusion, Call("k1", "unit_staff"));
+  REQUIRE(filed.ok());
+  CHECK(filed->unit_id == "u1");
+  auto retried = rig.assessment.File(exclusion, Call("k1", "unit_staff"));
+  REQUIRE(retried.ok());
+  CHECK(retried->id == filed->id);
+  CHECK(rig.Count("SELECT COUNT(*) FROM assessment_objections") == 1);
+  CHECK(item(score(), "return_rate").numerator == 1);  // pending: no effect yet
+
+  REQUIRE(rig.assessment.DecideOn(filed->id, Decision::kApprove, "认定属实", Call()).ok());
+  CHECK(item(score(), "return_rate").numerator == 0);
+  CHECK(score().orders == 1);
+  CHECK(ReasonOf(rig.assessment.DecideOn(filed->id, Decision::kRefuse, "x", Call()).status()) ==
+        "OBJECTION_NOT_PENDING");
+
+  auto appeal = rig.assessment.File({.kind = ObjectionKind::kAppeal,
+                                     .order_id = rated.order_id,
+                                     .reason = ObjectionReason::kMistakenRating,
+                                     .note = "群众误评，回访已确认满意"},
+                                    Call("k2", "unit_staff"));
+  REQUIRE(appeal.ok());
+  REQUIRE(rig.assessment.DecideOn(appeal->id, Decision::kApprove, "回访属实", Call()).ok());
+  CHECK(item(score(), "satisfaction_rate").denominator == 0);
+  REQUIRE(rig.assessment.DecideOn(appeal->id, Decision::kReverse, "复核有误", Call()).ok());
+  CHECK(item(score(), "satisfaction_rate").denominator == 1);
+  CHECK(item(score(), "satisfaction_rate").numerator == 0);
+
+  std::string next;
+  auto approved = rig.assessment.Objections("u1", ObjectionState::kApproved, 0, "", &next);
+  REQUIRE(approved.ok());
+  REQUIRE(approved->size() == 1);
+  CHECK((*approved)[0].id == filed->id);
+  auto page = rig.assessment.Objections("", std::nullopt, 1, "", &next);
+  REQUIRE(page.ok());
+  CHECK(page->size() == 1);
+  CHECK_FALSE(next.empty());
+  auto rest = rig.assessment.Objections("", std::nullopt, 1, next, &next);
+  REQUIRE(rest.ok());
+  REQUIRE(rest->size() == 1);
+  CHECK((*rest)[0].id != (*page)[0].id);
+  CHECK(rig.Count("SELECT COUNT(*) FROM assessment_audit WHERE object_id IN (SELECT id FROM"
+                  " assessment_objections)") == 5);
+}
+
+TEST_CASE("explanations, rankings and the report agree with the scores", "[assessment][sql]") {
+  const auto dialect = GENERATE(from_range(jiban::testing::Drivers()));
+  INFO(jiban::testing::DialectName(dialect));
+  Rig rig(dialect);
+  rig.Load(fixtures::Generate(200, 3));
+  auto r = rig.assessment.RankClass("2026-11", UnitClass::kDepartment, 2);
+  REQUIRE(r.ok());
+  REQUIRE(r->all.size() == 3);  // u0, u1, u2 are departments
+  CHECK(r->all[0].score.total_centipoints >= r->all[1].score.total_centipoints);
+  CHECK(r->red_list.size() == 2);
+  CHECK(r->black_list[0].score.unit_id == r->all.back().score.unit_id);
+  CHECK(ReasonOf(rig.assessment.RankClass("2026-13", UnitClass::kDepartment, 0).status()) ==
+        "INVALID_REQUEST");
+
+  const UnitScore& worst = r->all.back().score;
+  for (const SubItemScore& s : worst.sub_items) {
+    auto e = rig.assessment.Explain(worst.unit_id, "2026-11", s.id);
+    REQUIRE(e.ok());
+    CHECK(e->sub_item.centipoints == s.centipoints);
+    CHECK(e->orders.size() + e->lights.size() + e->cases.size() == s.against.size());
+    for (const OrderFacts& o : e->orders) CHECK(o.unit_id == worst.unit_id);
+  }
+  CHECK(FieldViolationsOf(rig.assessment.Explain(worst.unit_id, "2026-11", "nope").status())
+            .at(0)
+            .field == "sub_item_id");
+  CHECK(ReasonOf(rig.assessment.UnitScoreFor("nobody", "2026-11").status()) == "UNIT_NOT_SCORED");
+
+  auto report = rig.assessment.Export("2026-11", UnitClass::kDepartment);
+  REQUIRE(report.ok());
+  std::vector<std::string> lines = absl::StrSplit(report->csv, '\n', absl::SkipEmpty());
+  REQUIRE(lines.size() == 5);  // header, three units, city-wide
+  CHECK(absl::StartsWith(lines[0], "rank,unit_id,unit,total,日常考核,工作业绩,年终考核,"));
+  CHECK(absl::StrContains(lines[4], "city-wide"));
+  const std::vector<std::string> first = absl::StrSplit(lines[1], ',');
+  CHECK(first[1] == r->all[0].score.unit_id);
+  CHECK(report->labels.size() == 3);
+  REQUIRE(report->datasets.size() == 4);
+  CHECK(report->datasets.back().first == "总分");
+  CHECK(report->datasets.back().second[0] ==
+        static_cast<double>(r->all[0].score.total_centipoints) / 100);
+}
+
+}  // namespace
+}  // namespace jiban::assessment
