@@ -1,20 +1,26 @@
-// Intake, routing and escalation end to end over real gRPC on both drivers: a submission to
-// intake becomes a dispatched work order in routing (through intake's event stream), which a unit
-// then signs for and replies to through routing's gRPC API, while escalation (following routing's
-// stream) lights it up; refusals and bad input carry their reasons.
+// Intake, routing, escalation and assessment end to end over real gRPC on both drivers: a
+// submission to intake becomes a dispatched work order in routing (through intake's event stream),
+// which a unit then signs for and replies to through routing's gRPC API, while escalation
+// (following routing's stream) lights it up and assessment (following all three) scores the unit;
+// refusals and bad input carry their reasons.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <set>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "libs/calendar/calendar.h"
 #include "libs/crypto/sealer.h"
 #include "libs/events/consumer.h"
 #include "libs/server/server.h"
+#include "libs/server/timestamp.h"
 #include "libs/status/status.h"
 #include "libs/testing/test_db.h"
 #include "proto/jiban/routing/v1/routing.grpc.pb.h"
+#include "proto/jiban/intake/v1/intake.pb.h"
+#include "services/assessment/app.h"
 #include "services/escalation/app.h"
 #include "services/intake/app.h"
 #include "services/routing/app.h"
@@ -38,10 +44,12 @@ struct Suite {
       : intake_db(TestDatabase::Create(dialect)),
         routing_db(TestDatabase::Create(dialect)),
         escalation_db(TestDatabase::Create(dialect)),
+        assessment_db(TestDatabase::Create(dialect)),
         watcher_db(TestDatabase::Create(dialect, {events::Migrations(dialect)})),
         intake_server(Options("intake"), &logs),
         routing_server(Options("routing"), &logs),
-        escalation_server(Options("escalation"), &logs) {
+        escalation_server(Options("escalation"), &logs),
+        assessment_server(Options("assessment"), &logs) {
     auto i = intake::IntakeApp::Create(
         {.db_dsn = intake_db->dsn(), .db_pool_size = 8, .field_keys = crypto::Sealer::NewSpec()},
         intake_server);
@@ -67,6 +75,18 @@ struct Suite {
     if (!e.ok()) FAIL(e.status());
     escalation_app = std::move(e).value();
     REQUIRE(escalation_server.Start().ok());
+    auto a = assessment::AssessmentApp::Create(
+        {.db_dsn = assessment_db->dsn(),
+         .intake_address = absl::StrCat("127.0.0.1:", intake_server.grpc_port()),
+         .routing_address = absl::StrCat("127.0.0.1:", routing_server.grpc_port()),
+         .escalation_address = absl::StrCat("127.0.0.1:", escalation_server.grpc_port())},
+        assessment_server);
+    if (!a.ok()) FAIL(a.status());
+    assessment_app = std::move(a).value();
+    REQUIRE(assessment_server.Start().ok());
+    assessment_stub = assessment::v1::AssessmentService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", assessment_server.grpc_port()),
+                            grpc::InsecureChannelCredentials()));
     escalation_stub = escalation::v1::EscalationService::NewStub(
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", escalation_server.grpc_port()),
                             grpc::InsecureChannelCredentials()));
@@ -106,6 +126,7 @@ struct Suite {
   }
   ~Suite() {
     watcher.reset();
+    assessment_server.Shutdown();
     escalation_server.Shutdown();
     routing_server.Shutdown();
     intake_server.Shutdown();
@@ -126,6 +147,15 @@ struct Suite {
       if (!mu.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(30))) return false;
     }
     return intake_app->routing_consumer()->WaitApplied(seq, absl::Seconds(30));
+  }
+
+  // The sequence of routing's `change` event for the request (0 if not seen).
+  int64_t ChangeSequence(const std::string& request_id, const std::string& change) {
+    absl::MutexLock lock(&mu);
+    for (const auto& [key, seq] : changes) {
+      if (key == request_id + "/" + change) return seq;
+    }
+    return 0;
   }
 
   // Waits (on a condition, with a timeout) until routing has sent `request_id` to triage.
@@ -159,12 +189,14 @@ struct Suite {
     return (stub->*method)(&ctx, req, resp);
   }
 
-  std::unique_ptr<TestDatabase> intake_db, routing_db, escalation_db, watcher_db;
+  std::unique_ptr<TestDatabase> intake_db, routing_db, escalation_db, assessment_db, watcher_db;
   std::ostringstream logs;
-  server::Server intake_server, routing_server, escalation_server;
+  server::Server intake_server, routing_server, escalation_server, assessment_server;
   std::unique_ptr<intake::IntakeApp> intake_app;
   std::unique_ptr<routing::RoutingApp> routing_app;
   std::unique_ptr<escalation::EscalationApp> escalation_app;
+  std::unique_ptr<assessment::AssessmentApp> assessment_app;
+  std::unique_ptr<assessment::v1::AssessmentService::Stub> assessment_stub;
   std::unique_ptr<escalation::v1::EscalationService::Stub> escalation_stub;
   std::unique_ptr<iv1::IntakeService::Stub> intake_stub;
   std::unique_ptr<rv1::RoutingService::Stub> routing_stub;
@@ -290,6 +322,60 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
   REQUIRE(listed.orders_size() == 1);
   CHECK(listed.orders(0).version() == 4);
   CHECK(listed.orders(0).state() == rv1::ORDER_STATE_CLOSED);
+
+  // Assessment follows all three: once it has the closing, the evaluation and the red light, the
+  // window's score for this month shows them, and the light is explained down to its order.
+  REQUIRE(s.assessment_app->consumer("routing").WaitApplied(s.ChangeSequence(request_id, "closed"),
+                                                            absl::Seconds(30)));
+  REQUIRE(s.intake_app->event_log().SequencePending().ok());
+  auto intake_events = s.intake_app->event_log().Read(0, 100);
+  REQUIRE(intake_events.ok());
+  int64_t evaluated_seq = 0;
+  for (const auto& e : intake_events->events) {
+    if (e.payload().Is<iv1::RequestEvaluated>()) evaluated_seq = e.sequence();
+  }
+  REQUIRE(evaluated_seq > 0);
+  REQUIRE(s.assessment_app->consumer("intake").WaitApplied(evaluated_seq, absl::Seconds(30)));
+  REQUIRE(s.assessment_app->consumer("escalation").WaitApplied(1, absl::Seconds(30)));
+  namespace av1 = assessment::v1;
+  av1::GetUnitScoreRequest score_req;
+  score_req.set_unit_id("window.could-not-get-done");
+  score_req.set_period(absl::FormatTime("%Y-%m", server::FromTimestamp(order.dispatch_time()),
+                                       calendar::CityZone()));
+  av1::GetUnitScoreResponse score;
+  REQUIRE(s.Call(s.assessment_stub.get(), &av1::AssessmentService::Stub::GetUnitScore, score_req,
+                 &score)
+              .ok());
+  CHECK(score.score().orders() == 1);
+  CHECK(score.score().red_lights() == 1);
+  CHECK(score.score().unit_class() == av1::UNIT_CLASS_WINDOW);
+  CHECK(score.score().unit_name() == "市纪委监委办不成事反映窗口");
+  double sum = 0;
+  for (const auto& item : score.score().sub_items()) {
+    sum += item.points();
+    if (item.id() == "satisfaction_rate" || item.id() == "resolution_rate") {
+      CHECK(item.numerator() == 1);
+      CHECK(item.denominator() == 1);
+    }
+  }
+  CHECK(std::abs(sum - score.score().total()) < 0.005);
+  av1::ExplainScoreRequest explain;
+  explain.set_unit_id("window.could-not-get-done");
+  explain.set_period(score_req.period());
+  explain.set_sub_item_id("lights");
+  av1::ExplainScoreResponse explained;
+  REQUIRE(s.Call(s.assessment_stub.get(), &av1::AssessmentService::Stub::ExplainScore, explain,
+                 &explained)
+              .ok());
+  REQUIRE(explained.lights_size() == 1);
+  CHECK(explained.lights(0).order_id() == order.id());
+  CHECK(explained.lights(0).red());
+  CHECK(explained.sub_item().points() < explained.sub_item().max_points());
+  score_req.set_period("2026-13");
+  grpc::Status refused = s.Call(s.assessment_stub.get(),
+                                &av1::AssessmentService::Stub::GetUnitScore, score_req, &score);
+  CHECK(refused.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(FieldViolationsOf(FromGrpcStatus(refused)).at(0).field == "period");
 }
 
 TEST_CASE("what no rule can place waits on the triage desk, reachable over gRPC") {
