@@ -57,6 +57,7 @@ class Server {
   absl::Status Start();
   int grpc_port() const { return grpc_port_; }
   int metrics_port() const { return metrics_port_; }
+  const std::string& name() const { return options_.name; }
 
   // Idempotent; safe from any thread.
   void Shutdown();

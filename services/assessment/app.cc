@@ -102,4 +102,8 @@ void AssessmentApp::Stop() {
 
 AssessmentApp::~AssessmentApp() { Stop(); }
 
+int RunStandalone(const char* program) {
+  return server::RunApp<AssessmentApp, AssessmentConfig>(program, "assessment", 8084, 9094);
+}
+
 }  // namespace jiban::assessment

@@ -35,6 +35,9 @@ struct AssessmentConfig {
   static AssessmentConfig FromEnv(server::Env& env);
 };
 
+// Runs assessment from the environment until SIGTERM (jiban-assessment, `jiban assessment`).
+int RunStandalone(const char* program);
+
 // The scheme that ships with the product (services/assessment/defaults/scheme.json).
 absl::StatusOr<Scheme> DefaultScheme();
 // Parses a scheme file (ProtoJSON of jiban.assessment.v1.Scheme) and validates it.

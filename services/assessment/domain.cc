@@ -107,9 +107,9 @@ Tally Measure(const SubItem& item, const UnitFacts& f, absl::Time as_of) {
       case Metric::kSatisfactionRate: {
         auto e = evaluations.find(o.request_id);
         if (!o.lead || e == evaluations.end()) break;
-        t.Count(item.metric == Metric::kResolutionRate ? e->second->resolved
-                                                        : !e->second->dissatisfied,
-                o.order_id);
+        t.Count(
+            item.metric == Metric::kResolutionRate ? e->second->resolved : !e->second->dissatisfied,
+            o.order_id);
         break;
       }
       case Metric::kProblemsCleared:
@@ -154,7 +154,8 @@ absl::Status Validate(const Scheme& s) {
     v.Length(at + ".id", it.id, 1, 64);
     if (!ids.insert(it.id).second) v.Add(at + ".id", "unique in the scheme");
     v.Length(at + ".name", it.name, 1, 64);
-    if (!content_points.contains(it.content)) v.Add(at + ".content", "one of the scheme's contents");
+    if (!content_points.contains(it.content))
+      v.Add(at + ".content", "one of the scheme's contents");
     const int metric = static_cast<int>(it.metric);
     if (metric < 1 || metric > kMetricCount) v.Add(at + ".metric", "a known metric");
     const int rule = static_cast<int>(it.rule);
@@ -189,8 +190,8 @@ absl::StatusOr<Period> ParsePeriod(const std::string& key, const std::string& fi
   };
   std::vector<std::string> parts = absl::StrSplit(key, '-');
   int year = 0;
-  if (parts.empty() || parts.size() > 2 || parts[0].size() != 4 || !absl::SimpleAtoi(parts[0], &year) ||
-      year < 2000 || year > 2100) {
+  if (parts.empty() || parts.size() > 2 || parts[0].size() != 4 ||
+      !absl::SimpleAtoi(parts[0], &year) || year < 2000 || year > 2100) {
     return bad();
   }
   absl::CivilMonth from(year, 1);
@@ -424,7 +425,8 @@ absl::StatusOr<Scheme> Assessment::GetScheme(int64_t version, std::optional<absl
     JIBAN_ASSIGN_OR_RETURN(s, reader_.GetScheme(version));
   } else {
     JIBAN_ASSIGN_OR_RETURN(
-        s, reader_.SchemeInForce(day ? *day : absl::ToCivilDay(clock_.Now(), calendar::CityZone())));
+        s,
+        reader_.SchemeInForce(day ? *day : absl::ToCivilDay(clock_.Now(), calendar::CityZone())));
   }
   if (!s) return Error(absl::StatusCode::kNotFound, "SCHEME_NOT_FOUND", "no such scheme version");
   return *s;
@@ -502,7 +504,8 @@ absl::StatusOr<UnitScore> Assessment::UnitScoreFor(const std::string& unit_id,
 absl::StatusOr<Rankings> Assessment::RankClass(const std::string& period, UnitClass cls,
                                                int list_size) {
   Violations v;
-  if (auto p = ParsePeriod(period); !p.ok()) v.Add("period", FieldViolationsOf(p.status())[0].description);
+  if (auto p = ParsePeriod(period); !p.ok())
+    v.Add("period", FieldViolationsOf(p.status())[0].description);
   const int c = static_cast<int>(cls);
   if (c < 1 || c > 5) v.Add("unit_class", "required: a known class");
   if (list_size < 0 || list_size > 50) v.Add("list_size", "between 0 and 50");
@@ -565,8 +568,7 @@ absl::StatusOr<std::pair<int, int64_t>> Assessment::Publish(const std::string& p
     }
     JIBAN_RETURN_IF_ERROR(store.ReplacePublished(period, s.scheme.version, s.scores, clock_.Now()));
     return store.Audit(absl::StrCat("period:", period), published ? "recomputed" : "published",
-                       call.actor, absl::StrCat("scheme version ", s.scheme.version),
-                       clock_.Now());
+                       call.actor, absl::StrCat("scheme version ", s.scheme.version), clock_.Now());
   });
   if (!done.ok()) return done;
   return std::pair{static_cast<int>(s.scores.size()), s.scheme.version};
@@ -582,7 +584,9 @@ std::string CsvField(const std::string& s) {
   }
   return out + "\"";
 }
-std::string Points(int64_t centi) { return absl::StrFormat("%.2f", static_cast<double>(centi) / 100); }
+std::string Points(int64_t centi) {
+  return absl::StrFormat("%.2f", static_cast<double>(centi) / 100);
+}
 }  // namespace
 
 absl::StatusOr<Report> Assessment::Export(const std::string& period, UnitClass cls) {
@@ -655,16 +659,17 @@ absl::StatusOr<Objection> Assessment::File(Objection o, const CallContext& call)
   const int kind = static_cast<int>(o.kind);
   if (kind < 1 || kind > 2) v.Add("objection.kind", "required: EXCLUSION or APPEAL");
   v.Length("objection.order_id", o.order_id, 1, 64);
-  const bool appeal_reason = o.reason == ObjectionReason::kMalicious ||
-                             o.reason == ObjectionReason::kMistakenRating;
+  const bool appeal_reason =
+      o.reason == ObjectionReason::kMalicious || o.reason == ObjectionReason::kMistakenRating;
   const bool exclusion_reason = o.reason == ObjectionReason::kUnreasonableDemand ||
                                 o.reason == ObjectionReason::kMalicious ||
                                 o.reason == ObjectionReason::kOutsidePower;
   if (o.kind == ObjectionKind::kAppeal && !appeal_reason) {
     v.Add("objection.reason", "an appeal is for a MALICIOUS or MISTAKEN_RATING rating");
   } else if (o.kind == ObjectionKind::kExclusion && !exclusion_reason) {
-    v.Add("objection.reason", "an exclusion is for an UNREASONABLE_DEMAND, MALICIOUS or "
-                              "OUTSIDE_POWER matter");
+    v.Add("objection.reason",
+          "an exclusion is for an UNREASONABLE_DEMAND, MALICIOUS or "
+          "OUTSIDE_POWER matter");
   }
   v.Length("objection.note", o.note, 1, 1000);
   if (!v.empty()) return v.Status();
@@ -714,7 +719,8 @@ absl::StatusOr<Objection> Assessment::DecideOn(const std::string& id, Decision d
   Objection o;
   const absl::Status done = tx_.Run([&](Store& s) -> absl::Status {
     JIBAN_ASSIGN_OR_RETURN(auto found, s.GetObjection(id));
-    if (!found) return Error(absl::StatusCode::kNotFound, "OBJECTION_NOT_FOUND", "no such objection");
+    if (!found)
+      return Error(absl::StatusCode::kNotFound, "OBJECTION_NOT_FOUND", "no such objection");
     o = *found;
     JIBAN_ASSIGN_OR_RETURN(o.state, Decide(o.state, d));
     o.decision_note = note;

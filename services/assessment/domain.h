@@ -287,7 +287,6 @@ class MemoryFacts final : public FactSink {
 // The storage contract, scoped to one transaction.
 class Store : public FactSink {
  public:
-
   virtual absl::StatusOr<int64_t> LatestSchemeVersion() = 0;  // 0 when none; locked
   virtual absl::Status PutScheme(const Scheme& s) = 0;
 
@@ -326,9 +325,10 @@ class Reader {
   // Published scores (all units, or one); none when the period is not published.
   virtual absl::StatusOr<std::optional<std::vector<UnitScore>>> Published(
       const std::string& period, const std::string& unit_id) = 0;
-  virtual absl::StatusOr<std::vector<Objection>> ListObjections(
-      const std::string& unit_id, std::optional<ObjectionState> state,
-      const std::string& before_id, int limit) = 0;
+  virtual absl::StatusOr<std::vector<Objection>> ListObjections(const std::string& unit_id,
+                                                                std::optional<ObjectionState> state,
+                                                                const std::string& before_id,
+                                                                int limit) = 0;
 };
 
 struct CallContext {

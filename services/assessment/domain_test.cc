@@ -1,6 +1,8 @@
 // Assessment's pure domain: every sub-item's formula on a hand-computed example, scheme checks,
 // periods, folding routing's snapshots, rankings with ties, explanations that add up, and the same
 // scores whatever order the three event streams arrive in.
+#include "services/assessment/domain.h"
+
 #include <catch2/catch.hpp>
 #include <random>
 
@@ -8,7 +10,6 @@
 #include "libs/calendar/calendar.h"
 #include "libs/status/status.h"
 #include "services/assessment/app.h"
-#include "services/assessment/domain.h"
 #include "services/assessment/test_support.h"
 
 namespace jiban::assessment {
@@ -67,14 +68,27 @@ UnitFacts Example() {
   OrderFacts cancelled = Order("cancelled");  // withdrawn: left out of everything
   cancelled.cancelled = true;
   f.orders.push_back(cancelled);
-  f.lights.push_back({.light_id = "L1", .order_id = "late", .unit_id = "u1", .red = false,
+  f.lights.push_back({.light_id = "L1",
+                      .order_id = "late",
+                      .unit_id = "u1",
+                      .red = false,
                       .raised = At(11, 4, 12)});
-  f.lights.push_back({.light_id = "L2", .order_id = "extended", .unit_id = "u1", .red = true,
+  f.lights.push_back({.light_id = "L2",
+                      .order_id = "extended",
+                      .unit_id = "u1",
+                      .red = true,
                       .raised = At(11, 21)});
-  f.cases.push_back({.case_id = "C1", .order_id = "late", .unit_id = "u1", .opened = At(11, 5),
-                     .deadline = At(11, 10), .rectified = At(11, 9)});
-  f.cases.push_back({.case_id = "C2", .order_id = "extended", .unit_id = "u1",
-                     .opened = At(11, 21), .deadline = At(11, 25)});
+  f.cases.push_back({.case_id = "C1",
+                     .order_id = "late",
+                     .unit_id = "u1",
+                     .opened = At(11, 5),
+                     .deadline = At(11, 10),
+                     .rectified = At(11, 9)});
+  f.cases.push_back({.case_id = "C2",
+                     .order_id = "extended",
+                     .unit_id = "u1",
+                     .opened = At(11, 21),
+                     .deadline = At(11, 25)});
   return f;
 }
 
@@ -172,8 +186,8 @@ TEST_CASE("deduction and bonus rules stop at zero and at full points", "[score]"
   REQUIRE(period.ok());
   UnitFacts f = Example();
   for (int i = 0; i < 30; ++i) {
-    f.lights.push_back({.light_id = absl::StrCat("X", i), .unit_id = "u1", .red = true,
-                        .raised = At(11, 6)});
+    f.lights.push_back(
+        {.light_id = absl::StrCat("X", i), .unit_id = "u1", .red = true, .raised = At(11, 6)});
   }
   f.proactive = 9;
   const UnitScore u = Score(s, f, *period, period->end);
@@ -205,10 +219,10 @@ TEST_CASE("the shipped scheme is valid and bad schemes name each bad field", "[s
   REQUIRE(st.code() == absl::StatusCode::kInvalidArgument);
   std::set<std::string> fields;
   for (const auto& v : FieldViolationsOf(st)) fields.insert(v.field);
-  for (const char* f : {"scheme.sub_items[0].points", "scheme.sub_items[2].id",
-                        "scheme.sub_items[3].floor", "scheme.sub_items[4].per_event",
-                        "scheme.contents[2].content", "scheme.commendation_threshold",
-                        "scheme.contents[0].points"}) {
+  for (const char* f :
+       {"scheme.sub_items[0].points", "scheme.sub_items[2].id", "scheme.sub_items[3].floor",
+        "scheme.sub_items[4].per_event", "scheme.contents[2].content",
+        "scheme.commendation_threshold", "scheme.contents[0].points"}) {
     CHECK(fields.contains(f));
   }
 }
@@ -287,8 +301,8 @@ TEST_CASE("rankings share ranks on ties and list the best, the worst and the can
                     3, 85);
   std::vector<std::pair<int, std::string>> got;
   for (const Ranked& x : r.all) got.emplace_back(x.rank, x.score.unit_id);
-  CHECK(got == std::vector<std::pair<int, std::string>>{
-                   {1, "a"}, {2, "e"}, {3, "b"}, {3, "c"}, {5, "d"}});
+  CHECK(got ==
+        std::vector<std::pair<int, std::string>>{{1, "a"}, {2, "e"}, {3, "b"}, {3, "c"}, {5, "d"}});
   REQUIRE(r.red_list.size() == 3);
   CHECK(r.red_list[2].score.unit_id == "b");
   REQUIRE(r.black_list.size() == 3);

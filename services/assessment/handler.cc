@@ -29,8 +29,7 @@ v1::RankedUnit ToProto(const Ranked& r) {
 
 }  // namespace
 
-grpc::Status AssessmentHandler::GetScheme(grpc::ServerContext* ctx,
-                                          const v1::GetSchemeRequest* req,
+grpc::Status AssessmentHandler::GetScheme(grpc::ServerContext* ctx, const v1::GetSchemeRequest* req,
                                           v1::GetSchemeResponse* resp) {
   std::optional<absl::CivilDay> day;
   if (!req->date().empty()) {

@@ -4,7 +4,5 @@
 
 int main() {
   jiban::server::BlockTerminationSignals();
-  return jiban::server::RunApp<jiban::assessment::AssessmentApp,
-                               jiban::assessment::AssessmentConfig>("jiban-assessment",
-                                                                    "assessment", 8084, 9094);
+  return jiban::assessment::RunStandalone("jiban-assessment");
 }

@@ -172,18 +172,18 @@ absl::Status SqlStore::PutEvaluation(const Evaluation& e) {
 }
 
 absl::Status SqlStore::PutLight(const LightFact& l) {
-  return InsertOnce(tx_,
-                    "INSERT INTO assessment_lights (light_id, order_id, unit_id, red, raised_ms)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    {l.light_id, l.order_id, l.unit_id, l.red ? 1 : 0,
-                     absl::ToUnixMillis(l.raised)});
+  return InsertOnce(
+      tx_,
+      "INSERT INTO assessment_lights (light_id, order_id, unit_id, red, raised_ms)"
+      " VALUES (?, ?, ?, ?, ?)",
+      {l.light_id, l.order_id, l.unit_id, l.red ? 1 : 0, absl::ToUnixMillis(l.raised)});
 }
 
 absl::StatusOr<std::optional<CaseFact>> SqlStore::GetCase(const std::string& case_id) {
-  JIBAN_ASSIGN_OR_RETURN(
-      auto row, tx_.QueryOne("SELECT case_id, order_id, unit_id, opened_ms, deadline_ms,"
-                             " rectified_ms FROM assessment_cases WHERE case_id = ?",
-                             {case_id}));
+  JIBAN_ASSIGN_OR_RETURN(auto row,
+                         tx_.QueryOne("SELECT case_id, order_id, unit_id, opened_ms, deadline_ms,"
+                                      " rectified_ms FROM assessment_cases WHERE case_id = ?",
+                                      {case_id}));
   if (!row) return std::nullopt;
   return CaseFromRow(*row);
 }
@@ -197,9 +197,10 @@ absl::Status SqlStore::PutCase(const CaseFact& c) {
   p.push_back(absl::ToUnixMillis(c.deadline));
   p.push_back(Ms(c.rectified));
   return tx_
-      .Execute("REPLACE INTO assessment_cases (case_id, order_id, unit_id, opened_ms, deadline_ms,"
-               " rectified_ms) VALUES (?, ?, ?, ?, ?, ?)",
-               p)
+      .Execute(
+          "REPLACE INTO assessment_cases (case_id, order_id, unit_id, opened_ms, deadline_ms,"
+          " rectified_ms) VALUES (?, ?, ?, ?, ?, ?)",
+          p)
       .status();
 }
 
@@ -213,10 +214,11 @@ absl::StatusOr<int64_t> SqlStore::LatestSchemeVersion() {
 
 absl::Status SqlStore::PutScheme(const Scheme& s) {
   return tx_
-      .Execute("INSERT INTO assessment_schemes (version, effective_from, body, actor, created_ms)"
-               " VALUES (?, ?, ?, ?, ?)",
-               {s.version, absl::FormatCivilTime(s.effective_from),
-                db::Blob{ToProto(s).SerializeAsString()}, s.actor, absl::ToUnixMillis(s.created)})
+      .Execute(
+          "INSERT INTO assessment_schemes (version, effective_from, body, actor, created_ms)"
+          " VALUES (?, ?, ?, ?, ?)",
+          {s.version, absl::FormatCivilTime(s.effective_from),
+           db::Blob{ToProto(s).SerializeAsString()}, s.actor, absl::ToUnixMillis(s.created)})
       .status();
 }
 
@@ -247,9 +249,10 @@ absl::Status SqlStore::ReplacePublished(const std::string& period, int64_t schem
 
 absl::StatusOr<std::optional<Objection>> SqlStore::GetObjection(const std::string& id) {
   JIBAN_ASSIGN_OR_RETURN(
-      auto row, tx_.QueryOne(absl::StrCat("SELECT ", kObjectionColumns,
-                                          " FROM assessment_objections WHERE id = ?", tx_.ForUpdate()),
-                             {id}));
+      auto row,
+      tx_.QueryOne(absl::StrCat("SELECT ", kObjectionColumns,
+                                " FROM assessment_objections WHERE id = ?", tx_.ForUpdate()),
+                   {id}));
   if (!row) return std::nullopt;
   return ObjectionFromRow(*row);
 }
@@ -265,10 +268,11 @@ absl::Status SqlStore::PutObjection(const Objection& o, bool insert) {
         .status();
   }
   return tx_
-      .Execute("UPDATE assessment_objections SET state = ?, decision_note = ?, decided_by = ?,"
-               " updated_ms = ? WHERE id = ?",
-               {static_cast<int>(o.state), o.decision_note, o.decided_by,
-                absl::ToUnixMillis(o.updated), o.id})
+      .Execute(
+          "UPDATE assessment_objections SET state = ?, decision_note = ?, decided_by = ?,"
+          " updated_ms = ? WHERE id = ?",
+          {static_cast<int>(o.state), o.decision_note, o.decided_by, absl::ToUnixMillis(o.updated),
+           o.id})
       .status();
 }
 
@@ -290,9 +294,10 @@ absl::StatusOr<std::optional<std::string>> SqlStore::ClaimKey(const std::string&
 absl::Status SqlStore::Audit(const std::string& object_id, const std::string& action,
                              const std::string& actor, const std::string& note, absl::Time time) {
   return tx_
-      .Execute("INSERT INTO assessment_audit (object_id, action, actor, note, time_ms)"
-               " VALUES (?, ?, ?, ?, ?)",
-               {object_id, action, actor, note, absl::ToUnixMillis(time)})
+      .Execute(
+          "INSERT INTO assessment_audit (object_id, action, actor, note, time_ms)"
+          " VALUES (?, ?, ?, ?, ?)",
+          {object_id, action, actor, note, absl::ToUnixMillis(time)})
       .status();
 }
 
@@ -377,7 +382,8 @@ absl::StatusOr<std::vector<UnitFacts>> SqlReader::Facts(absl::Time start, absl::
       CaseFact c = CaseFromRow(r);
       unit(c.unit_id).cases.push_back(std::move(c));
     }
-    JIBAN_ASSIGN_OR_RETURN(rows, tx.Query("SELECT unit_id, name, unit_class FROM assessment_units"));
+    JIBAN_ASSIGN_OR_RETURN(rows,
+                           tx.Query("SELECT unit_id, name, unit_class FROM assessment_units"));
     for (const db::Row& r : rows) {
       auto it = units.find(r.Text(0));
       if (it == units.end()) continue;

@@ -163,12 +163,14 @@ TEST_CASE("exclusions and appeals: filed once, decided by the task force, revers
   for (const OrderFacts& o : {returned, rated}) {
     REQUIRE(rig.tx.Run([&](Store& s) { return s.PutOrder(o); }).ok());
   }
-  REQUIRE(rig.tx.Run([&](Store& s) {
-                  return s.PutEvaluation({.request_id = rated.request_id,
-                                          .dissatisfied = true,
-                                          .resolved = false,
-                                          .time = At(11, 7)});
-                }).ok());
+  REQUIRE(rig.tx
+              .Run([&](Store& s) {
+                return s.PutEvaluation({.request_id = rated.request_id,
+                                        .dissatisfied = true,
+                                        .resolved = false,
+                                        .time = At(11, 7)});
+              })
+              .ok());
   auto score = [&] {
     auto s = rig.assessment.UnitScoreFor("u1", "2026-11");
     REQUIRE(s.ok());
@@ -184,9 +186,8 @@ TEST_CASE("exclusions and appeals: filed once, decided by the task force, revers
   CHECK(item(score(), "satisfaction_rate").numerator == 0);
 
   // Bad input names every field.
-  auto bad = rig.assessment.File({.kind = ObjectionKind::kAppeal,
-                                  .reason = ObjectionReason::kOutsidePower},
-                                 Call(""));
+  auto bad = rig.assessment.File(
+      {.kind = ObjectionKind::kAppeal, .reason = ObjectionReason::kOutsidePower}, Call(""));
   std::set<std::string> fields;
   for (const auto& v : FieldViolationsOf(bad.status())) fields.insert(v.field);
   CHECK(fields == std::set<std::string>{"request_id", "objection.order_id", "objection.reason",

@@ -5,6 +5,7 @@
 //   jiban intake              the intake service alone (same configuration as jiban-intake)
 //   jiban routing [train ...] the routing service alone (same as jiban-routing)
 //   jiban escalation          the escalation service alone (same as jiban-escalation)
+//   jiban assessment          the assessment service alone (same as jiban-assessment)
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -12,8 +13,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "libs/crypto/sealer.h"
 #include "libs/server/server.h"
+#include "services/assessment/app.h"
 #include "services/escalation/app.h"
 #include "services/intake/app.h"
 #include "services/routing/app.h"
@@ -21,14 +24,17 @@
 namespace {
 
 int Usage() {
-  std::cerr << "usage: jiban dev | jiban intake | jiban routing [train ...] | jiban escalation\n"
+  std::cerr << "usage: jiban dev | jiban intake | jiban routing [train ...] | jiban escalation |\n"
+               "       jiban assessment\n"
                "  dev      run every service in one process on SQLite files\n"
                "           (JIBAN_DATA_DIR, default ./jiban-data; JIBAN_DEV_HOST, default "
                "127.0.0.1)\n"
                "  intake   run the intake service (JIBAN_DB_DSN, JIBAN_GRPC_ADDR, ...)\n"
                "  routing  run the routing service (JIBAN_DB_DSN, JIBAN_INTAKE_ADDR, ...), or\n"
                "           `routing train --data=FILE --out=MODEL` to build its classifier\n"
-               "  escalation  run the escalation service (JIBAN_DB_DSN, JIBAN_ROUTING_ADDR, ...)\n";
+               "  escalation  run the escalation service (JIBAN_DB_DSN, JIBAN_ROUTING_ADDR, ...)\n"
+               "  assessment  run the assessment service (JIBAN_DB_DSN, JIBAN_INTAKE_ADDR,\n"
+               "           JIBAN_ROUTING_ADDR, JIBAN_ESCALATION_ADDR, ...)\n";
   return 2;
 }
 
@@ -47,11 +53,30 @@ int RunDev() {
               << "\n";
     return 2;
   }
-  jiban::server::ServerOptions intake_options{.name = "intake",
-                                              .grpc_address = absl::StrCat(host, ":8081"),
-                                              .metrics_address = absl::StrCat(host, ":9091"),
-                                              .drain_timeout = absl::Seconds(5)};
-  jiban::server::Server intake_server(intake_options, &std::cout);
+  auto sqlite = [&](const char* name) {
+    return absl::StrCat("sqlite:", (std::filesystem::path(data_dir) / name).string());
+  };
+  // One server per service, on the ports the standalone services use by default.
+  std::vector<std::unique_ptr<jiban::server::Server>> servers;
+  auto server = [&](const char* name, int grpc_port) -> jiban::server::Server& {
+    servers.push_back(std::make_unique<jiban::server::Server>(
+        jiban::server::ServerOptions{.name = name,
+                                     .grpc_address = absl::StrCat(host, ":", grpc_port),
+                                     .metrics_address = absl::StrCat(host, ":", grpc_port + 1010),
+                                     .drain_timeout = absl::Seconds(5)},
+        &std::cout));
+    return *servers.back();
+  };
+  auto address = [&](const jiban::server::Server& s) {
+    return absl::StrCat(host, ":", s.grpc_port());
+  };
+  // Starts a created service; false (after saying why) when creating or starting it failed.
+  auto started = [](const char* name, const auto& app, jiban::server::Server& s) {
+    absl::Status status = app.ok() ? s.Start() : app.status();
+    if (!status.ok()) std::cerr << "jiban dev: " << name << ": " << status.message() << "\n";
+    return status.ok();
+  };
+
   // Development keys for sealed personal data, made once per data directory (never in production:
   // there the keys come from a Kubernetes Secret).
   const auto keys_path = std::filesystem::path(data_dir) / "field-keys";
@@ -62,82 +87,57 @@ int RunDev() {
   }
   std::stringstream keys;
   keys << std::ifstream(keys_path).rdbuf();
-  jiban::intake::IntakeConfig intake_config{
-      .db_dsn = absl::StrCat("sqlite:", (std::filesystem::path(data_dir) / "intake.db").string()),
-      .field_keys = keys.str()};
-  auto intake = jiban::intake::IntakeApp::Create(intake_config, intake_server);
-  if (!intake.ok()) {
-    std::cerr << "jiban dev: intake: " << intake.status().message() << "\n";
-    return 1;
-  }
-  if (auto s = intake_server.Start(); !s.ok()) {
-    std::cerr << "jiban dev: intake: " << s.message() << "\n";
-    return 1;
-  }
-  jiban::server::Server routing_server({.name = "routing",
-                                        .grpc_address = absl::StrCat(host, ":8082"),
-                                        .metrics_address = absl::StrCat(host, ":9092"),
-                                        .drain_timeout = absl::Seconds(5)},
-                                       &std::cout);
+  auto& intake_server = server("intake", 8081);
+  auto intake = jiban::intake::IntakeApp::Create(
+      {.db_dsn = sqlite("intake.db"), .field_keys = keys.str()}, intake_server);
+  if (!started("intake", intake, intake_server)) return 1;
+
   // A classifier model trained with `jiban routing train ... --out=<data dir>/classifier.model`
   // is used when present; without one, routing places requests by its rules alone.
   const auto model_path = std::filesystem::path(data_dir) / "classifier.model";
+  auto& routing_server = server("routing", 8082);
   jiban::routing::RoutingConfig routing_config{
-      .db_dsn = absl::StrCat("sqlite:", (std::filesystem::path(data_dir) / "routing.db").string()),
-      .intake_address = absl::StrCat(host, ":", intake_server.grpc_port()),
+      .db_dsn = sqlite("routing.db"),
+      .intake_address = address(intake_server),
       .model_file = std::filesystem::exists(model_path) ? model_path.string() : ""};
   auto routing = jiban::routing::RoutingApp::Create(routing_config, routing_server);
-  if (!routing.ok()) {
-    std::cerr << "jiban dev: routing: " << routing.status().message() << "\n";
-    return 1;
-  }
-  if (auto s = routing_server.Start(); !s.ok()) {
-    std::cerr << "jiban dev: routing: " << s.message() << "\n";
-    return 1;
-  }
-  if (auto s = (*intake)->FollowRouting(absl::StrCat(host, ":", routing_server.grpc_port()),
-                                        intake_server.metrics());
+  if (!started("routing", routing, routing_server)) return 1;
+  if (auto s = (*intake)->FollowRouting(address(routing_server), intake_server.metrics());
       !s.ok()) {
     std::cerr << "jiban dev: intake: " << s.message() << "\n";
     return 1;
   }
-  jiban::server::Server escalation_server({.name = "escalation",
-                                           .grpc_address = absl::StrCat(host, ":8083"),
-                                           .metrics_address = absl::StrCat(host, ":9093"),
-                                           .drain_timeout = absl::Seconds(5)},
-                                          &std::cout);
+
+  auto& escalation_server = server("escalation", 8083);
   auto escalation = jiban::escalation::EscalationApp::Create(
-      {.db_dsn =
-           absl::StrCat("sqlite:", (std::filesystem::path(data_dir) / "escalation.db").string()),
-       .routing_address = absl::StrCat(host, ":", routing_server.grpc_port())},
+      {.db_dsn = sqlite("escalation.db"), .routing_address = address(routing_server)},
       escalation_server);
-  if (!escalation.ok()) {
-    std::cerr << "jiban dev: escalation: " << escalation.status().message() << "\n";
-    return 1;
+  if (!started("escalation", escalation, escalation_server)) return 1;
+
+  auto& assessment_server = server("assessment", 8084);
+  auto assessment =
+      jiban::assessment::AssessmentApp::Create({.db_dsn = sqlite("assessment.db"),
+                                                .intake_address = address(intake_server),
+                                                .routing_address = address(routing_server),
+                                                .escalation_address = address(escalation_server)},
+                                               assessment_server);
+  if (!started("assessment", assessment, assessment_server)) return 1;
+
+  std::cerr << "\nJiban dev mode is up (data in " << data_dir << ")\n";
+  for (const auto& s : servers) {
+    std::cerr << "  " << absl::StrFormat("%-11s", s->name()) << " gRPC " << address(*s)
+              << "   metrics http://" << host << ":" << s->metrics_port() << "/metrics\n";
   }
-  if (auto s = escalation_server.Start(); !s.ok()) {
-    std::cerr << "jiban dev: escalation: " << s.message() << "\n";
-    return 1;
+  if (routing_config.model_file.empty()) {
+    std::cerr << "  (routing places by rules only: no classifier.model in the data directory)\n";
   }
-  std::cerr << "\nJiban dev mode is up (data in " << data_dir << ")\n"
-            << "  intake   gRPC " << host << ":" << intake_server.grpc_port()
-            << "   metrics http://" << host << ":" << intake_server.metrics_port() << "/metrics\n"
-            << "  routing  gRPC " << host << ":" << routing_server.grpc_port()
-            << "   metrics http://" << host << ":" << routing_server.metrics_port() << "/metrics"
-            << (routing_config.model_file.empty() ? "   (rules only: no classifier.model)" : "")
-            << "\n"
-            << "  escalation gRPC " << host << ":" << escalation_server.grpc_port()
-            << "   metrics http://" << host << ":" << escalation_server.metrics_port()
-            << "/metrics\n"
-            << "Try:  tools/node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\\n"
-            << "        http://" << host << ":" << intake_server.grpc_port()
+  std::cerr << "Try:  tools/node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\\n"
+            << "        http://" << address(intake_server)
             << "/jiban.intake.v1.IntakeService/SubmitRequest -d @docs/examples/submit.json\n"
             << "Stop with Ctrl-C.\n\n";
-  // SIGTERM drains the followers first (each reads the previous one's stream).
+  // SIGTERM drains the followers first (each reads the earlier ones' streams).
   jiban::server::WaitForTerminationSignal();
-  escalation_server.Shutdown();
-  routing_server.Shutdown();
-  intake_server.Shutdown();
+  for (auto it = servers.rbegin(); it != servers.rend(); ++it) (*it)->Shutdown();
   return 0;
 }
 
@@ -153,6 +153,7 @@ int main(int argc, char** argv) {
     return jiban::escalation::RunStandalone("jiban escalation",
                                             std::vector<std::string>(argv + 2, argv + argc));
   }
+  if (command == "assessment") return jiban::assessment::RunStandalone("jiban assessment");
   if (command == "routing") {
     return jiban::routing::RunStandalone("jiban routing",
                                          std::vector<std::string>(argv + 2, argv + argc));

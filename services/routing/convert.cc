@@ -84,7 +84,8 @@ WorkOrder FromProto(const v1::WorkOrder& p) {
   o.tracking_number = p.tracking_number();
   o.unit_id = p.unit_id();
   o.unit_name = p.unit_name();
-  if (p.unit_kind() != v1::UNIT_KIND_UNSPECIFIED) o.unit_kind = static_cast<UnitKind>(p.unit_kind());
+  if (p.unit_kind() != v1::UNIT_KIND_UNSPECIFIED)
+    o.unit_kind = static_cast<UnitKind>(p.unit_kind());
   o.lead = p.lead();
   o.mode = static_cast<Mode>(p.mode());
   o.state = static_cast<OrderState>(p.state());

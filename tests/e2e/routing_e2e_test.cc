@@ -18,8 +18,8 @@
 #include "libs/server/timestamp.h"
 #include "libs/status/status.h"
 #include "libs/testing/test_db.h"
-#include "proto/jiban/routing/v1/routing.grpc.pb.h"
 #include "proto/jiban/intake/v1/intake.pb.h"
+#include "proto/jiban/routing/v1/routing.grpc.pb.h"
 #include "services/assessment/app.h"
 #include "services/escalation/app.h"
 #include "services/intake/app.h"
@@ -341,7 +341,7 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
   av1::GetUnitScoreRequest score_req;
   score_req.set_unit_id("window.could-not-get-done");
   score_req.set_period(absl::FormatTime("%Y-%m", server::FromTimestamp(order.dispatch_time()),
-                                       calendar::CityZone()));
+                                        calendar::CityZone()));
   av1::GetUnitScoreResponse score;
   REQUIRE(s.Call(s.assessment_stub.get(), &av1::AssessmentService::Stub::GetUnitScore, score_req,
                  &score)

@@ -3,13 +3,16 @@
 # the service then loads; intake and routing side by side on SQLite, a submission to intake
 # becoming a work order (waited for on routing's own event stream, not by sleeping), read back
 # through reflection-only buf curl; promtool on /metrics; SIGTERM → exit 0.
-# Escalation follows routing: the same submission is a red light on its stream and in its API.
-# Usage: routing_smoke.sh jiban-intake jiban-routing jiban-escalation   (exit 77 = tools missing)
+# Escalation follows routing: the same submission is a red light on its stream and in its API;
+# assessment follows all three and scores the window for the month.
+# Usage: routing_smoke.sh jiban-intake jiban-routing jiban-escalation jiban-assessment
+#        (exit 77 = tools missing)
 set -euo pipefail
-usage="usage: routing_smoke.sh jiban-intake jiban-routing jiban-escalation"
+usage="usage: routing_smoke.sh jiban-intake jiban-routing jiban-escalation jiban-assessment"
 intake=${1:?$usage}
 routing=${2:?$usage}
 escalation=${3:?$usage}
+assessment=${4:?$usage}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 buf="$root/tools/node_modules/.bin/buf"
 for tool in "$buf" promtool curl node; do
@@ -119,6 +122,27 @@ grep -q '^jiban_escalation_open_cases{kind="do_now"} 1' "$work/escalation-metric
 verified=$(JIBAN_DB_DSN="sqlite:$work/escalation.db" "$escalation" verify-log) \
   || fail "verify-log: $verified"
 grep -q '^intact: 1 entries' <<<"$verified" || fail "verify-log: $verified"
+
+# 4c. Assessment, started last, catches up from all three streams and scores the window.
+JIBAN_DB_DSN="sqlite:$work/assessment.db" JIBAN_GRPC_ADDR=127.0.0.1:0 \
+  JIBAN_METRICS_ADDR=127.0.0.1:0 JIBAN_INTAKE_ADDR="127.0.0.1:${intake_url##*:}" \
+  JIBAN_ROUTING_ADDR="127.0.0.1:${routing_url##*:}" \
+  JIBAN_ESCALATION_ADDR="127.0.0.1:${escalation_url##*:}" start assessment "$assessment"
+assessment_url="http://127.0.0.1:$grpc_port"
+month=$(TZ=Asia/Shanghai date +%Y-%m)
+# Polls the score (a bounded wait on a condition) until the red light has been applied.
+score_req="{\"unitId\":\"window.could-not-get-done\",\"period\":\"$month\"}"
+timeout 20 bash -c "until $buf curl --protocol grpc --http2-prior-knowledge --timeout 5s \
+    -d '$score_req' $assessment_url/jiban.assessment.v1.AssessmentService/GetUnitScore \
+    2>/dev/null | grep -q '\"redLights\": 1'; do :; done" || fail "assessment never scored the light"
+score=$(bufcurl -d "$score_req" "$assessment_url/jiban.assessment.v1.AssessmentService/GetUnitScore")
+grep -q '"orders": 1' <<<"$score" || fail "score: $score"
+grep -q '"unitClass": "UNIT_CLASS_WINDOW"' <<<"$score" || fail "score: $score"
+scheme=$(bufcurl -d '{}' "$assessment_url/jiban.assessment.v1.AssessmentService/GetScheme")
+[ "$(grep -c '"metric"' <<<"$scheme")" = 11 ] || fail "the shipped scheme has not 11 sub-items"
+curl -sS -o "$work/assessment-metrics" "http://127.0.0.1:$metrics_port/metrics"
+promtool check metrics <"$work/assessment-metrics" || fail "promtool check metrics (assessment)"
+
 url=$routing_url
 metrics_port=$routing_metrics
 
