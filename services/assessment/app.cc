@@ -73,9 +73,10 @@ absl::StatusOr<std::unique_ptr<AssessmentApp>> AssessmentApp::Create(const Asses
             .name = std::string("assessment<-") + source,
             .source = grpc::CreateChannel(*address, grpc::InsecureChannelCredentials())},
         *app->db_,
-        [](db::Transaction& tx, const jiban::events::v1::Event& e) -> absl::Status {
+        [decoder = std::make_shared<FactDecoder>()](
+            db::Transaction& tx, const jiban::events::v1::Event& e) -> absl::Status {
           SqlStore store(tx);
-          return Apply(store, FactsOf(e));
+          return Apply(store, decoder->Decode(e));
         },
         server.metrics());
     app->consumers_.emplace_back(source, std::move(consumer));

@@ -66,36 +66,31 @@ OrderSnapshot SnapshotOf(const std::string& change, const rv1::WorkOrder& o, abs
 
 }  // namespace
 
-Incoming FactsOf(const jiban::events::v1::Event& event) {
+Incoming FactDecoder::Decode(const jiban::events::v1::Event& event) {
   Incoming in;
   const absl::Time at = FromTimestamp(event.occurred_time());
-  rv1::OrdersDispatched dispatched;
-  rv1::OrderChanged changed;
-  iv1::RequestEvaluated evaluated;
-  ev1::LightRaised raised;
-  ev1::CaseChanged case_changed;
-  if (event.payload().UnpackTo(&dispatched)) {
-    for (const rv1::WorkOrder& o : dispatched.orders()) {
+  if (event.payload().UnpackTo(&dispatched_)) {
+    for (const rv1::WorkOrder& o : dispatched_.orders()) {
       in.orders.push_back(SnapshotOf("dispatched", o, at));
     }
-  } else if (event.payload().UnpackTo(&changed)) {
-    in.orders.push_back(SnapshotOf(changed.change(), changed.order(), at));
-  } else if (event.payload().UnpackTo(&evaluated)) {
-    const iv1::Evaluation& e = evaluated.evaluation();
-    in.evaluations.push_back({.request_id = evaluated.id(),
+  } else if (event.payload().UnpackTo(&changed_)) {
+    in.orders.push_back(SnapshotOf(changed_.change(), changed_.order(), at));
+  } else if (event.payload().UnpackTo(&evaluated_)) {
+    const iv1::Evaluation& e = evaluated_.evaluation();
+    in.evaluations.push_back({.request_id = evaluated_.id(),
                               .dissatisfied = e.dissatisfied(),
                               .resolved = e.resolution() == iv1::RESOLUTION_RESOLVED,
                               .time = e.has_create_time() ? FromTimestamp(e.create_time()) : at});
-  } else if (event.payload().UnpackTo(&raised)) {
-    const ev1::Light& l = raised.light();
+  } else if (event.payload().UnpackTo(&raised_)) {
+    const ev1::Light& l = raised_.light();
     in.lights.push_back({.light_id = l.id(),
                          .order_id = l.order_id(),
                          .unit_id = l.unit_id(),
                          .red = l.colour() == ev1::LIGHT_COLOUR_RED,
                          .raised = FromTimestamp(l.raise_time())});
-  } else if (event.payload().UnpackTo(&case_changed)) {
-    const ev1::SupervisionCase& c = case_changed.case_();
-    const ev1::CaseAction& a = case_changed.action();
+  } else if (event.payload().UnpackTo(&case_changed_)) {
+    const ev1::SupervisionCase& c = case_changed_.case_();
+    const ev1::CaseAction& a = case_changed_.action();
     CaseUpdate u{.fact = {.case_id = c.id(),
                           .order_id = c.order_id(),
                           .unit_id = c.unit_id(),

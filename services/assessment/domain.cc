@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -37,13 +39,27 @@ struct Tally {
   }
 };
 
-Tally Measure(const SubItem& item, const UnitFacts& f, absl::Time as_of) {
-  std::set<std::string> excluded(f.excluded_orders.begin(), f.excluded_orders.end());
-  std::set<std::string> set_aside(f.set_aside_requests.begin(), f.set_aside_requests.end());
-  std::map<std::string, const Evaluation*> evaluations;
-  for (const Evaluation& e : f.evaluations) {
-    if (e.time <= as_of && !set_aside.contains(e.request_id)) evaluations[e.request_id] = &e;
+// A unit's facts as scoring reads them: the orders that count and each one's evaluation.
+struct Counted {
+  std::vector<const OrderFacts*> orders;  // not cancelled, not excluded
+  absl::flat_hash_map<std::string, const Evaluation*> evaluations;  // by as-of, not set aside
+};
+
+Counted Index(const UnitFacts& f, absl::Time as_of) {
+  absl::flat_hash_set<std::string> excluded(f.excluded_orders.begin(), f.excluded_orders.end());
+  absl::flat_hash_set<std::string> set_aside(f.set_aside_requests.begin(),
+                                             f.set_aside_requests.end());
+  Counted c;
+  for (const OrderFacts& o : f.orders) {
+    if (!o.cancelled && !excluded.contains(o.order_id)) c.orders.push_back(&o);
   }
+  for (const Evaluation& e : f.evaluations) {
+    if (e.time <= as_of && !set_aside.contains(e.request_id)) c.evaluations[e.request_id] = &e;
+  }
+  return c;
+}
+
+Tally Measure(const SubItem& item, const UnitFacts& f, const Counted& counted, absl::Time as_of) {
   Tally t;
   if (item.metric == Metric::kLights) {
     const double red = item.red_weight > 0 ? item.red_weight : 1;
@@ -67,8 +83,8 @@ Tally Measure(const SubItem& item, const UnitFacts& f, absl::Time as_of) {
     t.numerator = static_cast<double>(f.proactive);
     return t;
   }
-  for (const OrderFacts& o : f.orders) {
-    if (o.cancelled || excluded.contains(o.order_id)) continue;
+  for (const OrderFacts* order : counted.orders) {
+    const OrderFacts& o = *order;
     const bool returned = By(o.return_time, as_of);
     const bool replied = By(o.reply_time, as_of);
     const bool closed = By(o.close_time, as_of);
@@ -105,8 +121,8 @@ Tally Measure(const SubItem& item, const UnitFacts& f, absl::Time as_of) {
         break;
       case Metric::kResolutionRate:
       case Metric::kSatisfactionRate: {
-        auto e = evaluations.find(o.request_id);
-        if (!o.lead || e == evaluations.end()) break;
+        auto e = counted.evaluations.find(o.request_id);
+        if (!o.lead || e == counted.evaluations.end()) break;
         t.Count(
             item.metric == Metric::kResolutionRate ? e->second->resolved : !e->second->dissatisfied,
             o.order_id);
@@ -258,7 +274,8 @@ absl::StatusOr<std::optional<OrderFacts>> MemoryFacts::GetOrder(const std::strin
 }
 absl::Status MemoryFacts::PutOrder(const OrderFacts& f) {
   orders_[f.order_id] = f;
-  units_[f.unit_id] = {f.unit_name, f.unit_class};
+  auto& unit = units_[f.unit_id];
+  if (unit.first != f.unit_name || unit.second != f.unit_class) unit = {f.unit_name, f.unit_class};
   return absl::OkStatus();
 }
 absl::StatusOr<std::optional<Evaluation>> MemoryFacts::GetEvaluation(const std::string& id) {
@@ -311,8 +328,17 @@ std::vector<UnitFacts> MemoryFacts::Facts(absl::Time start, absl::Time end,
   for (const auto& [id, c] : cases_) {
     if (wanted(c.unit_id, c.opened)) unit(c.unit_id).cases.push_back(c);
   }
+  // In id order, as the database returns them.
+  auto by_id = [](auto member) {
+    return [member](const auto& a, const auto& b) { return a.*member < b.*member; };
+  };
   std::vector<UnitFacts> out;
-  for (auto& [id, u] : units) out.push_back(std::move(u));
+  for (auto& [id, u] : units) {
+    std::sort(u.orders.begin(), u.orders.end(), by_id(&OrderFacts::order_id));
+    std::sort(u.lights.begin(), u.lights.end(), by_id(&LightFact::light_id));
+    std::sort(u.cases.begin(), u.cases.end(), by_id(&CaseFact::case_id));
+    out.push_back(std::move(u));
+  }
   return out;
 }
 
@@ -337,10 +363,8 @@ UnitScore Score(const Scheme& scheme, const UnitFacts& facts, const Period& peri
               .period = period.key,
               .scheme_version = scheme.version,
               .as_of = as_of};
-  std::set<std::string> excluded(facts.excluded_orders.begin(), facts.excluded_orders.end());
-  for (const OrderFacts& o : facts.orders) {
-    if (!o.cancelled && !excluded.contains(o.order_id)) u.orders++;
-  }
+  const Counted counted = Index(facts, as_of);
+  u.orders = static_cast<int>(counted.orders.size());
   for (const LightFact& l : facts.lights) {
     if (l.red && l.raised <= as_of) u.red_lights++;
   }
@@ -348,7 +372,7 @@ UnitScore Score(const Scheme& scheme, const UnitFacts& facts, const Period& peri
     u.contents.push_back({.content = c.content, .name = c.name, .max_points = c.points});
   }
   for (const SubItem& item : scheme.sub_items) {
-    Tally t = Measure(item, facts, as_of);
+    Tally t = Measure(item, facts, counted, as_of);
     SubItemScore s{.id = item.id,
                    .name = item.name,
                    .content = item.content,

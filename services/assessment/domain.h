@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -277,11 +278,11 @@ class MemoryFacts final : public FactSink {
   size_t orders() const { return orders_.size(); }
 
  private:
-  std::map<std::string, OrderFacts> orders_;
-  std::map<std::string, Evaluation> evaluations_;
-  std::map<std::string, LightFact> lights_;
-  std::map<std::string, CaseFact> cases_;
-  std::map<std::string, std::pair<std::string, UnitClass>> units_;  // name and class, latest
+  absl::flat_hash_map<std::string, OrderFacts> orders_;
+  absl::flat_hash_map<std::string, Evaluation> evaluations_;
+  absl::flat_hash_map<std::string, LightFact> lights_;
+  absl::flat_hash_map<std::string, CaseFact> cases_;
+  absl::flat_hash_map<std::string, std::pair<std::string, UnitClass>> units_;  // name, class
 };
 
 // The storage contract, scoped to one transaction.
