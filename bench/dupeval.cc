@@ -133,10 +133,14 @@ int main(int argc, char** argv) {
   bool verbose = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--verbose") verbose = true;
-    else if (a.rfind("--data=", 0) == 0) dir = a.substr(7);
-    else if (a.rfind("--min-precision=", 0) == 0) (void)absl::SimpleAtod(a.substr(16), &min_p);
-    else if (a.rfind("--min-recall=", 0) == 0) (void)absl::SimpleAtod(a.substr(13), &min_r);
+    if (a == "--verbose")
+      verbose = true;
+    else if (a.rfind("--data=", 0) == 0)
+      dir = a.substr(7);
+    else if (a.rfind("--min-precision=", 0) == 0)
+      (void)absl::SimpleAtod(a.substr(16), &min_p);
+    else if (a.rfind("--min-recall=", 0) == 0)
+      (void)absl::SimpleAtod(a.substr(13), &min_r);
   }
   std::ifstream in(dir + "/attachment3_msgs_votes.tsv");
   if (!in) {

@@ -60,6 +60,7 @@ CallInfo CallInfoOf(const grpc::ServerContext& ctx) {
     info.trace = *tp;
   }
   info.role = Metadata(ctx, "x-jiban-role");
+  info.subject = Metadata(ctx, "x-jiban-subject");
   return info;
 }
 

@@ -39,8 +39,9 @@ std::string NewRequestId();
 
 struct CallInfo {
   std::string request_id;
-  TraceContext trace;  // this server's span
-  std::string role;    // x-jiban-role, set by the gateway after authentication; empty if absent
+  TraceContext trace;   // this server's span
+  std::string role;     // x-jiban-role, set by the gateway after authentication; empty if absent
+  std::string subject;  // x-jiban-subject: who the gateway authenticated; empty if absent
 };
 
 // The request id and trace context of the call `ctx` serves.

@@ -1,7 +1,10 @@
 #include "services/assessment/convert.h"
 
+#include <thread>
+
 #include "absl/time/civil_time.h"
 #include "libs/server/timestamp.h"
+#include "libs/status/macros.h"
 #include "libs/status/status.h"
 #include "proto/jiban/escalation/v1/escalation.pb.h"
 #include "proto/jiban/intake/v1/intake.pb.h"
@@ -58,6 +61,7 @@ OrderSnapshot SnapshotOf(const std::string& change, const rv1::WorkOrder& o, abs
   f.reply_time = Optional(o.has_reply() && o.reply().has_reply_time(), o.reply().reply_time());
   f.cancelled = o.state() == rv1::ORDER_STATE_CANCELLED;
   f.rehandle_count = o.rehandle_count();
+  f.version = o.version();
   s.returned = o.state() == rv1::ORDER_STATE_RETURNED;
   s.closed = o.state() == rv1::ORDER_STATE_CLOSED;
   s.extension_requested = o.has_extension() && o.extension().working_days() > 0;
@@ -102,6 +106,35 @@ Incoming FactDecoder::Decode(const jiban::events::v1::Event& event) {
     in.cases.push_back(u);
   }
   return in;
+}
+
+absl::StatusOr<MemoryFacts> Replay(const std::vector<std::string>& intake,
+                                   const std::vector<std::string>& routing,
+                                   const std::vector<std::string>& escalation, int threads) {
+  const size_t n = static_cast<size_t>(std::max(threads, 1));
+  std::vector<MemoryFacts> parts(n);
+  std::vector<absl::Status> results(n);
+  auto work = [&](size_t k) {
+    FactDecoder decoder;
+    jiban::events::v1::Event e;
+    auto fold = [&](const std::vector<std::string>& log, size_t from, size_t to) -> absl::Status {
+      for (size_t i = from; i < to; ++i) {
+        if (!e.ParseFromString(log[i])) return absl::DataLossError("unreadable event");
+        JIBAN_RETURN_IF_ERROR(Apply(parts[k], decoder.Decode(e)));
+      }
+      return absl::OkStatus();
+    };
+    results[k] = fold(routing, routing.size() * k / n, routing.size() * (k + 1) / n);
+    if (results[k].ok() && k == 0) results[k] = fold(intake, 0, intake.size());
+    if (results[k].ok() && k == n - 1) results[k] = fold(escalation, 0, escalation.size());
+  };
+  std::vector<std::thread> pool;
+  for (size_t k = 1; k < n; ++k) pool.emplace_back(work, k);
+  work(0);
+  for (std::thread& t : pool) t.join();
+  for (const absl::Status& s : results) JIBAN_RETURN_IF_ERROR(s);
+  for (size_t k = 1; k < n; ++k) parts[0].MergeFrom(std::move(parts[k]));
+  return std::move(parts[0]);
 }
 
 v1::Scheme ToProto(const Scheme& s) {

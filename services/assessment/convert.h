@@ -27,6 +27,13 @@ class FactDecoder {
   jiban::escalation::v1::CaseChanged case_changed_;
 };
 
+// Rebuilds facts from the three logs' events (serialized jiban.events.v1.Event, each log in its
+// order) on `threads` threads: routing's log is split among them (its fold commutes, see Merge);
+// intake's and escalation's are each folded whole by one thread. DATA_LOSS on an unreadable event.
+absl::StatusOr<MemoryFacts> Replay(const std::vector<std::string>& intake,
+                                   const std::vector<std::string>& routing,
+                                   const std::vector<std::string>& escalation, int threads);
+
 v1::Scheme ToProto(const Scheme& s);
 // INVALID_ARGUMENT (scheme.effective_from) when the date is not YYYY-MM-DD; other checks are
 // Validate's.

@@ -41,7 +41,7 @@ struct Tally {
 
 // A unit's facts as scoring reads them: the orders that count and each one's evaluation.
 struct Counted {
-  std::vector<const OrderFacts*> orders;  // not cancelled, not excluded
+  std::vector<const OrderFacts*> orders;                            // not cancelled, not excluded
   absl::flat_hash_map<std::string, const Evaluation*> evaluations;  // by as-of, not set aside
 };
 
@@ -231,17 +231,34 @@ absl::StatusOr<Period> ParsePeriod(const std::string& key, const std::string& fi
                 .end = absl::FromCivil(from + months, zone)};
 }
 
+namespace {
+std::optional<absl::Time> Earliest(const std::optional<absl::Time>& a,
+                                   const std::optional<absl::Time>& b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+}  // namespace
+
+OrderFacts Merge(const OrderFacts& a, const OrderFacts& b) {
+  OrderFacts f = a.version >= b.version ? a : b;
+  f.return_time = Earliest(a.return_time, b.return_time);
+  f.extension_time = Earliest(a.extension_time, b.extension_time);
+  f.close_time = Earliest(a.close_time, b.close_time);
+  return f;
+}
+
 OrderFacts Fold(const std::optional<OrderFacts>& before, const OrderSnapshot& s) {
   OrderFacts f = s.order;
-  if (before) {
-    f.return_time = before->return_time;
-    f.extension_time = before->extension_time;
-    f.close_time = before->close_time;
-  }
-  if (s.returned && !f.return_time) f.return_time = s.time;
-  if (s.extension_requested && !f.extension_time) f.extension_time = s.time;
-  if (s.closed && !f.close_time) f.close_time = s.time;
-  return f;
+  if (s.returned) f.return_time = s.time;
+  if (s.extension_requested) f.extension_time = s.time;
+  if (s.closed) f.close_time = s.time;
+  return before ? Merge(*before, f) : f;
+}
+
+bool Later(const Evaluation& a, const Evaluation& b) {
+  if (a.time != b.time) return a.time > b.time;
+  return std::tie(a.dissatisfied, a.resolved) > std::tie(b.dissatisfied, b.resolved);
 }
 
 absl::Status Apply(FactSink& s, const Incoming& in) {
@@ -249,7 +266,10 @@ absl::Status Apply(FactSink& s, const Incoming& in) {
     JIBAN_ASSIGN_OR_RETURN(auto before, s.GetOrder(o.order.order_id));
     JIBAN_RETURN_IF_ERROR(s.PutOrder(Fold(before, o)));
   }
-  for (const Evaluation& e : in.evaluations) JIBAN_RETURN_IF_ERROR(s.PutEvaluation(e));
+  for (const Evaluation& e : in.evaluations) {
+    JIBAN_ASSIGN_OR_RETURN(auto before, s.GetEvaluation(e.request_id));
+    if (!before || Later(e, *before)) JIBAN_RETURN_IF_ERROR(s.PutEvaluation(e));
+  }
   for (const LightFact& l : in.lights) JIBAN_RETURN_IF_ERROR(s.PutLight(l));
   for (const CaseUpdate& u : in.cases) {
     JIBAN_ASSIGN_OR_RETURN(auto before, s.GetCase(u.fact.case_id));
@@ -295,6 +315,20 @@ absl::StatusOr<std::optional<CaseFact>> MemoryFacts::GetCase(const std::string& 
 absl::Status MemoryFacts::PutCase(const CaseFact& c) {
   cases_[c.case_id] = c;
   return absl::OkStatus();
+}
+
+void MemoryFacts::MergeFrom(MemoryFacts&& other) {
+  for (auto& [id, o] : other.orders_) {
+    auto [it, inserted] = orders_.try_emplace(id, o);
+    if (!inserted) it->second = Merge(it->second, o);
+  }
+  for (auto& [id, e] : other.evaluations_) {
+    auto [it, inserted] = evaluations_.try_emplace(id, e);
+    if (!inserted && Later(e, it->second)) it->second = e;
+  }
+  lights_.merge(other.lights_);
+  cases_.merge(other.cases_);
+  units_.merge(other.units_);
 }
 
 std::vector<UnitFacts> MemoryFacts::Facts(absl::Time start, absl::Time end,

@@ -98,6 +98,7 @@ struct OrderFacts {
   std::optional<absl::Time> extension_time;  // the first extension request
   bool cancelled = false;
   int rehandle_count = 0;
+  int64_t version = 0;  // routing's version of the order: higher is newer
 };
 
 // Routing's view of an order after a change (converted from its events).
@@ -109,9 +110,14 @@ struct OrderSnapshot {
   bool extension_requested = false;
   absl::Time time;  // when the change happened
 };
-// The facts after `s`, given what was kept before (none for a new order). Sticky facts (a return,
-// an extension request) survive later changes; a re-handle clears the reply.
+// The facts after `s`, given what was kept before (none for a new order): see Merge.
 OrderFacts Fold(const std::optional<OrderFacts>& before, const OrderSnapshot& s);
+// Two views of one order: the state of the one with the higher routing version (a re-handle
+// clears the reply), and the earliest of each moment either saw (first return, first extension
+// request, closing). Commutative and associative: facts do not depend on the order in which an
+// order's events are folded, so a replay may split a log among threads.
+OrderFacts Merge(const OrderFacts& a, const OrderFacts& b);
+
 
 // The requester's latest evaluation of a request (from intake's events).
 struct Evaluation {
@@ -120,6 +126,9 @@ struct Evaluation {
   bool resolved = false;
   absl::Time time;
 };
+// Whether `a` is a later evaluation than `b` (by time; ties broken on the content, so that any
+// fold order keeps the same one).
+bool Later(const Evaluation& a, const Evaluation& b);
 
 struct LightFact {
   std::string light_id;
@@ -276,6 +285,9 @@ class MemoryFacts final : public FactSink {
   // As Reader::Facts (without objections: those are assessment's own records, not events).
   std::vector<UnitFacts> Facts(absl::Time start, absl::Time end, const std::string& unit_id) const;
   size_t orders() const { return orders_.size(); }
+  // Adds what `other` folded (orders by Merge, the later evaluation, every light); `other`'s
+  // cases must not overlap these (a replay folds escalation's log in one place).
+  void MergeFrom(MemoryFacts&& other);
 
  private:
   absl::flat_hash_map<std::string, OrderFacts> orders_;

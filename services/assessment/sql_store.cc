@@ -30,7 +30,7 @@ std::optional<absl::Time> OptionalMs(const db::Row& r, size_t i) {
 constexpr char kOrderColumns[] =
     "order_id, request_id, tracking_number, unit_id, lead_unit, dispatch_ms,"
     " sign_for_deadline_ms, deadline_ms, sign_ms, return_ms, reply_ms, close_ms, extension_ms,"
-    " cancelled, rehandle_count";
+    " cancelled, rehandle_count, version";
 
 OrderFacts OrderFromRow(const db::Row& r) {
   return {.order_id = r.Text(0),
@@ -47,7 +47,8 @@ OrderFacts OrderFromRow(const db::Row& r) {
           .close_time = OptionalMs(r, 11),
           .extension_time = OptionalMs(r, 12),
           .cancelled = r.Int(13) != 0,
-          .rehandle_count = static_cast<int>(r.Int(14))};
+          .rehandle_count = static_cast<int>(r.Int(14)),
+          .version = r.Int(15)};
 }
 
 Evaluation EvaluationFromRow(const db::Row& r) {
@@ -143,9 +144,10 @@ absl::Status SqlStore::PutOrder(const OrderFacts& f) {
   p.push_back(Ms(f.extension_time));
   p.push_back(f.cancelled ? 1 : 0);
   p.push_back(f.rehandle_count);
+  p.push_back(f.version);
   JIBAN_RETURN_IF_ERROR(
       tx_.Execute(absl::StrCat("REPLACE INTO assessment_orders (", kOrderColumns,
-                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                   p)
           .status());
   return tx_

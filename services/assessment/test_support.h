@@ -60,6 +60,7 @@ inline Streams Generate(int n, uint32_t seed) {
     absl::Time t = o.dispatch_time;
     auto emit = [&](const std::string& change, bool returned = false, bool closed = false,
                     bool extension = false) {
+      o.version++;
       s.routing.push_back({.orders = {{.change = change,
                                        .order = o,
                                        .returned = returned,

@@ -55,6 +55,7 @@ class EscalationApp {
   ~EscalationApp();
 
   db::Database& database() { return *db_; }
+  events::EventLog& event_log() { return *log_; }
   Escalation& escalation() { return *escalation_; }
   events::Consumer& consumer() { return *consumer_; }
 

@@ -67,6 +67,7 @@ v1::SupervisionCase ToProto(const Case& c) {
   p.set_state(static_cast<v1::CaseState>(c.state));
   p.set_light_id(c.light_id);
   p.set_opened_by(c.opened_by);
+  p.set_officer(c.officer);
   *p.mutable_deadline() = server::ToTimestamp(c.deadline);
   *p.mutable_create_time() = server::ToTimestamp(c.created);
   *p.mutable_update_time() = server::ToTimestamp(c.updated);

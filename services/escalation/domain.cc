@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/crypto/sealer.h"
 #include "libs/status/macros.h"
@@ -163,6 +164,7 @@ absl::StatusOr<Case> Escalation::Open(Store& s, const Tracked& t, CaseKind kind,
          .state = CaseState::kOpen,
          .light_id = light_id,
          .opened_by = actor,
+         .officer = call.subject,
          .deadline = now + DefaultDeadline(kind),
          .created = now,
          .updated = now};
@@ -411,6 +413,7 @@ absl::StatusOr<Case> Escalation::Act(const std::string& case_id, ActionKind acti
       return absl::OkStatus();
     }
     JIBAN_ASSIGN_OR_RETURN(c->state, NextState(c->kind, c->state, action));
+    if (c->officer.empty()) c->officer = call.subject;  // an officer takes up a rule's case
     const absl::Time now = clock_.Now();
     c->updated = now;
     JIBAN_RETURN_IF_ERROR(s.PutCase(*c, /*insert=*/false));
@@ -431,19 +434,18 @@ absl::StatusOr<std::pair<Case, std::vector<CaseAction>>> Escalation::GetCase(
   return std::make_pair(*c, std::move(actions));
 }
 
-absl::StatusOr<std::vector<Case>> Escalation::ListCases(const std::string& unit_id,
-                                                        std::optional<CaseState> state,
-                                                        int page_size, const std::string& token,
+absl::StatusOr<std::vector<Case>> Escalation::ListCases(CaseQuery q, int page_size,
+                                                        const std::string& token,
                                                         std::string* next_token) {
   Violations v;
   if (page_size < 0 || page_size > 100) v.Add("page_size", "between 0 and 100");
-  std::string before;
-  if (!token.empty() && !DecodePageToken(token, &before)) {
+  if (!token.empty() && !DecodePageToken(token, &q.before_id)) {
     v.Add("page_token", "not a token this service issued");
   }
   if (!v.empty()) return v.Status();
   const int want = page_size == 0 ? 20 : page_size;
-  JIBAN_ASSIGN_OR_RETURN(auto cases, reader_.ListCases(unit_id, state, before, want + 1));
+  q.limit = want + 1;
+  JIBAN_ASSIGN_OR_RETURN(auto cases, reader_.ListCases(q));
   next_token->clear();
   if (static_cast<int>(cases.size()) > want) {
     cases.resize(static_cast<size_t>(want));
@@ -452,7 +454,7 @@ absl::StatusOr<std::vector<Case>> Escalation::ListCases(const std::string& unit_
   return cases;
 }
 
-absl::StatusOr<Verification> VerifyCaseLog(Reader& reader) {
+absl::StatusOr<Verification> VerifyCaseLog(Reader& reader, const std::optional<Anchor>& anchor) {
   Verification v;
   std::string previous;
   int64_t after = 0;
@@ -465,11 +467,23 @@ absl::StatusOr<Verification> VerifyCaseLog(Reader& reader) {
         v.intact = false;
         v.first_broken = a.sequence;
       }
+      if (anchor && a.sequence == anchor->sequence) v.anchor_matches = a.hash == anchor->hash;
       previous = a.hash;
       after = a.sequence;
     }
     if (page.size() < 1000) return v;
   }
+}
+
+absl::StatusOr<Anchor> ParseAnchor(absl::string_view text) {
+  const size_t colon = text.find(':');
+  Anchor a;
+  if (colon == absl::string_view::npos || !absl::SimpleAtoi(text.substr(0, colon), &a.sequence) ||
+      a.sequence < 1 || text.size() - colon - 1 != 64) {
+    return InvalidArgument("INVALID_REQUEST", {{"anchor", "SEQUENCE:HASH (64 hex digits)"}});
+  }
+  a.hash = std::string(text.substr(colon + 1));
+  return a;
 }
 
 }  // namespace jiban::escalation

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "libs/clock/clock.h"
 
@@ -105,6 +106,7 @@ struct Case {
   CaseState state = CaseState::kOpen;
   std::string light_id;   // the red light that opened it by rule
   std::string opened_by;  // "rule" or the officer's role
+  std::string officer;    // the officer who opened it or first acted on it (empty: nobody yet)
   absl::Time deadline;
   absl::Time created;
   absl::Time updated;
@@ -151,6 +153,7 @@ struct Policy {
 struct CallContext {
   std::string request_id;
   std::string trace_id;
+  std::string subject;  // the caller's identity (x-jiban-subject, set by the gateway); may be empty
 };
 
 // The storage contract, scoped to one transaction.
@@ -199,6 +202,15 @@ struct LightQuery {
   int limit = 20;
 };
 
+struct CaseQuery {
+  std::string unit_id;
+  std::optional<CaseState> state;
+  std::string officer;
+  bool open_only = false;  // not closed
+  std::string before_id;
+  int limit = 20;
+};
+
 struct LightCount {
   Cause cause;
   int64_t active;
@@ -211,9 +223,7 @@ class Reader {
   virtual absl::StatusOr<std::vector<Light>> OrderLights(const std::string& order_id) = 0;
   virtual absl::StatusOr<std::vector<LightCount>> CountActive(const std::string& unit_id) = 0;
   virtual absl::StatusOr<std::optional<Case>> FindCase(const std::string& id) = 0;
-  virtual absl::StatusOr<std::vector<Case>> ListCases(const std::string& unit_id,
-                                                      std::optional<CaseState> state,
-                                                      const std::string& before_id, int limit) = 0;
+  virtual absl::StatusOr<std::vector<Case>> ListCases(const CaseQuery& q) = 0;
   // Log entries after `after_sequence` (all cases, or one case when case_id is set), in order.
   virtual absl::StatusOr<std::vector<CaseAction>> Actions(const std::string& case_id,
                                                           int64_t after_sequence, int limit) = 0;
@@ -221,14 +231,26 @@ class Reader {
   virtual absl::StatusOr<std::vector<std::pair<CaseKind, int64_t>>> CountOpenCases() = 0;
 };
 
+// A chain head recorded outside the database (the service logs every new head; a log collector
+// keeps it off this machine): a whole chain rebuilt by someone with write access to the database
+// no longer ends in, or passes through, the recorded hash.
+struct Anchor {
+  int64_t sequence = 0;
+  std::string hash;
+};
+// "SEQUENCE:HASH" as the service logs it; INVALID_ARGUMENT (field `anchor`) otherwise.
+absl::StatusOr<Anchor> ParseAnchor(absl::string_view text);
+
 struct Verification {
   bool intact = true;
   int64_t entries = 0;
-  int64_t first_broken = 0;  // the first entry whose sequence, previous hash or hash is wrong
+  int64_t first_broken = 0;     // the first entry whose sequence, previous hash or hash is wrong
+  bool anchor_matches = false;  // the anchored entry exists and has the anchored hash
 };
 // Recomputes the whole case log's chain, in pages (the VerifyCaseLog RPC and the
-// `jiban-escalation verify-log` command).
-absl::StatusOr<Verification> VerifyCaseLog(Reader& reader);
+// `jiban-escalation verify-log` command), and checks it against `anchor` when given.
+absl::StatusOr<Verification> VerifyCaseLog(Reader& reader,
+                                           const std::optional<Anchor>& anchor = std::nullopt);
 
 // Carries out a case's reassignment order in routing (idempotent by `key`).
 class OrderReassigner {
@@ -268,10 +290,11 @@ class Escalation {
   absl::StatusOr<Case> Act(const std::string& case_id, ActionKind action, const std::string& note,
                            const std::string& actor, const CallContext& call);
   absl::StatusOr<std::pair<Case, std::vector<CaseAction>>> GetCase(const std::string& id);
-  absl::StatusOr<std::vector<Case>> ListCases(const std::string& unit_id,
-                                              std::optional<CaseState> state, int page_size,
-                                              const std::string& token, std::string* next_token);
-  absl::StatusOr<Verification> VerifyLog() { return VerifyCaseLog(reader_); }
+  absl::StatusOr<std::vector<Case>> ListCases(CaseQuery q, int page_size, const std::string& token,
+                                              std::string* next_token);
+  absl::StatusOr<Verification> VerifyLog(const std::optional<Anchor>& anchor = std::nullopt) {
+    return VerifyCaseLog(reader_, anchor);
+  }
 
  private:
   // Opens a case in `s` and logs it; shared by officers and the red-light rule.

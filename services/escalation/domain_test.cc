@@ -139,10 +139,11 @@ class FakeDb final : public Transactor, public Reader {
     if (it == state.cases.end()) return std::nullopt;
     return it->second;
   }
-  absl::StatusOr<std::vector<Case>> ListCases(const std::string&, std::optional<CaseState>,
-                                              const std::string&, int) override {
+  absl::StatusOr<std::vector<Case>> ListCases(const CaseQuery& q) override {
     std::vector<Case> out;
-    for (const auto& [_, c] : state.cases) out.push_back(c);
+    for (const auto& [_, c] : state.cases) {
+      if (q.officer.empty() || c.officer == q.officer) out.push_back(c);
+    }
     return out;
   }
   absl::StatusOr<std::vector<std::pair<CaseKind, int64_t>>> CountOpenCases() override {

@@ -19,7 +19,8 @@ std::string Actor(const grpc::ServerContext& ctx) {
 }
 
 CallContext Keyed(const grpc::ServerContext& ctx, const std::string& request_id) {
-  return {request_id, server::CallInfoOf(ctx).trace.trace_id};
+  auto info = server::CallInfoOf(ctx);
+  return {request_id, info.trace.trace_id, info.subject};
 }
 
 }  // namespace
@@ -94,11 +95,17 @@ grpc::Status EscalationHandler::GetCase(grpc::ServerContext* ctx, const v1::GetC
 
 grpc::Status EscalationHandler::ListCases(grpc::ServerContext* ctx, const v1::ListCasesRequest* req,
                                           v1::ListCasesResponse* resp) {
-  std::optional<CaseState> state;
-  if (req->state() != v1::CASE_STATE_UNSPECIFIED) state = static_cast<CaseState>(req->state());
+  CaseQuery q{.unit_id = req->unit_id(), .officer = req->officer(), .open_only = req->open_only()};
+  if (req->state() != v1::CASE_STATE_UNSPECIFIED) q.state = static_cast<CaseState>(req->state());
+  if (q.officer == "me") {
+    q.officer = server::CallInfoOf(*ctx).subject;
+    if (q.officer.empty()) {
+      return Fail(*ctx, InvalidArgument("INVALID_REQUEST",
+                                        {{"officer", "\"me\" needs an authenticated caller"}}));
+    }
+  }
   std::string next;
-  auto cases =
-      escalation_.ListCases(req->unit_id(), state, req->page_size(), req->page_token(), &next);
+  auto cases = escalation_.ListCases(q, req->page_size(), req->page_token(), &next);
   if (!cases.ok()) return Fail(*ctx, cases.status());
   for (const Case& c : *cases) *resp->add_cases() = ToProto(c);
   resp->set_next_page_token(next);
@@ -106,10 +113,17 @@ grpc::Status EscalationHandler::ListCases(grpc::ServerContext* ctx, const v1::Li
 }
 
 grpc::Status EscalationHandler::VerifyCaseLog(grpc::ServerContext* ctx,
-                                              const v1::VerifyCaseLogRequest*,
+                                              const v1::VerifyCaseLogRequest* req,
                                               v1::VerifyCaseLogResponse* resp) {
-  auto v = escalation_.VerifyLog();
+  std::optional<Anchor> anchor;
+  if (!req->anchor().empty()) {
+    auto a = ParseAnchor(req->anchor());
+    if (!a.ok()) return Fail(*ctx, a.status());
+    anchor = *a;
+  }
+  auto v = escalation_.VerifyLog(anchor);
   if (!v.ok()) return Fail(*ctx, v.status());
+  resp->set_anchor_matches(v->anchor_matches);
   resp->set_intact(v->intact);
   resp->set_entries(v->entries);
   resp->set_first_broken_sequence(v->first_broken);

@@ -37,7 +37,7 @@ Light LightFromRow(const db::Row& r) {
 
 constexpr char kCaseColumns[] =
     "id, order_id, request_id, tracking_number, unit_id, unit_name, person_name, person_post,"
-    " kind, state, light_id, opened_by, deadline_ms, created_ms, updated_ms";
+    " kind, state, light_id, opened_by, deadline_ms, created_ms, updated_ms, officer";
 
 Case CaseFromRow(const db::Row& r) {
   return {.id = r.Text(0),
@@ -51,6 +51,7 @@ Case CaseFromRow(const db::Row& r) {
           .state = static_cast<CaseState>(r.Int(9)),
           .light_id = r.Text(10),
           .opened_by = r.Text(11),
+          .officer = r.Text(15),
           .deadline = absl::FromUnixMillis(r.Int(12)),
           .created = absl::FromUnixMillis(r.Int(13)),
           .updated = absl::FromUnixMillis(r.Int(14))};
@@ -211,20 +212,21 @@ absl::StatusOr<std::optional<Case>> SqlStore::OpenCaseOf(const std::string& orde
 
 absl::Status SqlStore::PutCase(const Case& c, bool insert) {
   if (!insert) {
-    JIBAN_ASSIGN_OR_RETURN(
-        int64_t n, tx_.Execute("UPDATE escalation_cases SET state = ?,"
-                               " updated_ms = ? WHERE id = ?",
-                               {static_cast<int>(c.state), absl::ToUnixMillis(c.updated), c.id}));
+    JIBAN_ASSIGN_OR_RETURN(int64_t n,
+                           tx_.Execute("UPDATE escalation_cases SET state = ?, officer = ?,"
+                                       " updated_ms = ? WHERE id = ?",
+                                       {static_cast<int>(c.state), c.officer.substr(0, 128),
+                                        absl::ToUnixMillis(c.updated), c.id}));
     return db::ExpectOneRow(n, "case");
   }
   return tx_
       .Execute(absl::StrCat("INSERT INTO escalation_cases (", kCaseColumns,
-                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                {c.id, c.order_id, c.request_id, c.tracking_number, c.unit_id, c.unit_name,
                 c.answerable.name, c.answerable.post, static_cast<int>(c.kind),
                 static_cast<int>(c.state), c.light_id, c.opened_by.substr(0, 64),
                 absl::ToUnixMillis(c.deadline), absl::ToUnixMillis(c.created),
-                absl::ToUnixMillis(c.updated)})
+                absl::ToUnixMillis(c.updated), c.officer.substr(0, 128)})
       .status();
 }
 
@@ -327,24 +329,29 @@ absl::StatusOr<std::optional<Case>> SqlReader::FindCase(const std::string& id) {
       absl::StrCat("SELECT ", kCaseColumns, " FROM escalation_cases WHERE id = ?"), {id}));
 }
 
-absl::StatusOr<std::vector<Case>> SqlReader::ListCases(const std::string& unit_id,
-                                                       std::optional<CaseState> state,
-                                                       const std::string& before_id, int limit) {
+absl::StatusOr<std::vector<Case>> SqlReader::ListCases(const CaseQuery& q) {
   std::string sql = absl::StrCat("SELECT ", kCaseColumns, " FROM escalation_cases WHERE 1 = 1");
   db::Params params;
-  if (!unit_id.empty()) {
+  if (!q.unit_id.empty()) {
     sql += " AND unit_id = ?";
-    params.emplace_back(unit_id);
+    params.emplace_back(q.unit_id);
   }
-  if (state) {
+  if (q.state) {
     sql += " AND state = ?";
-    params.emplace_back(static_cast<int>(*state));
+    params.emplace_back(static_cast<int>(*q.state));
   }
-  if (!before_id.empty()) {
+  if (!q.officer.empty()) {
+    sql += " AND officer = ?";
+    params.emplace_back(q.officer);
+  }
+  if (q.open_only) {
+    sql += absl::StrCat(" AND state <> ", static_cast<int>(CaseState::kClosed));
+  }
+  if (!q.before_id.empty()) {
     sql += " AND id < ?";
-    params.emplace_back(before_id);
+    params.emplace_back(q.before_id);
   }
-  sql += absl::StrCat(" ORDER BY id DESC LIMIT ", limit);
+  sql += absl::StrCat(" ORDER BY id DESC LIMIT ", q.limit);
   JIBAN_ASSIGN_OR_RETURN(auto rows, db_.Query(sql, params));
   std::vector<Case> out;
   for (const db::Row& r : rows) out.push_back(CaseFromRow(r));

@@ -66,9 +66,7 @@ class SqlReader final : public Reader {
   absl::StatusOr<std::vector<Light>> OrderLights(const std::string& order_id) override;
   absl::StatusOr<std::vector<LightCount>> CountActive(const std::string& unit_id) override;
   absl::StatusOr<std::optional<Case>> FindCase(const std::string& id) override;
-  absl::StatusOr<std::vector<Case>> ListCases(const std::string& unit_id,
-                                              std::optional<CaseState> state,
-                                              const std::string& before_id, int limit) override;
+  absl::StatusOr<std::vector<Case>> ListCases(const CaseQuery& q) override;
   absl::StatusOr<std::vector<CaseAction>> Actions(const std::string& case_id,
                                                   int64_t after_sequence, int limit) override;
   absl::StatusOr<std::vector<std::pair<CaseKind, int64_t>>> CountOpenCases() override;

@@ -3,6 +3,7 @@
 // lights clear with their reason; queries and counts.
 #include "services/escalation/sql_store.h"
 
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -149,13 +150,78 @@ TEST_CASE("the case log is a hash chain that shows an edited row", "[escalation]
     CHECK_FALSE(rig.tdb->db().Execute("UPDATE escalation_case_log SET note = 'x'").ok());
     CHECK_FALSE(rig.tdb->db().Execute("DELETE FROM escalation_case_log").ok());
   } else {
+    // The head as the service logged it (an anchor kept off the machine).
+    const Anchor anchor{.sequence = 4, .hash = got->second[3].hash};
+    verified = rig.escalation.VerifyLog(anchor);
+    REQUIRE(verified.ok());
+    CHECK(verified->anchor_matches);
     // An administrator (not the service's user: see the next test) edits entry 2.
     REQUIRE(rig.tdb->db().Execute("UPDATE escalation_case_log SET note = 'x' WHERE seq = 2").ok());
     verified = rig.escalation.VerifyLog();
     REQUIRE(verified.ok());
     CHECK_FALSE(verified->intact);
     CHECK(verified->first_broken == 2);
+    // ... and rebuilds every later link: the chain is whole again, but not the anchored one.
+    auto entries = rig.escalation.GetCase(opened->id);
+    REQUIRE(entries.ok());
+    std::string previous = entries->second[0].hash;
+    for (size_t i = 1; i < entries->second.size(); ++i) {
+      CaseAction a = entries->second[i];
+      a.previous_hash = previous;
+      a.hash = ChainHash(a);
+      previous = a.hash;
+      REQUIRE(
+          rig.tdb->db()
+              .Execute("UPDATE escalation_case_log SET previous_hash = ?, hash = ? WHERE seq = ?",
+                       {a.previous_hash, a.hash, a.sequence})
+              .ok());
+    }
+    verified = rig.escalation.VerifyLog(anchor);
+    REQUIRE(verified.ok());
+    CHECK(verified->intact);
+    CHECK_FALSE(verified->anchor_matches);
   }
+  CHECK(ReasonOf(ParseAnchor("4:abc").status()) == "INVALID_REQUEST");
+  CHECK(ParseAnchor("4:" + std::string(64, 'a')).ok());
+}
+
+TEST_CASE("an officer lists the open cases that are theirs", "[escalation][sql]") {
+  const auto dialect = GENERATE(from_range(testing::Drivers()));
+  INFO(testing::DialectName(dialect));
+  Rig rig(dialect);
+  for (const char* id : {"o1", "o2", "o3"}) rig.Apply(rig.Dispatched(id));
+  auto mine = rig.escalation.OpenCase("o1", CaseKind::kPush, "推动办", "commission_officer",
+                                      {"open-o1", "", "officer-7"});
+  REQUIRE(mine.ok());
+  CHECK(mine->officer == "officer-7");
+  auto theirs = rig.escalation.OpenCase("o2", CaseKind::kPush, "推动办", "commission_officer",
+                                        {"open-o2", "", "officer-9"});
+  REQUIRE(theirs.ok());
+  // A case nobody has taken up yet becomes the officer's when they act on it.
+  auto unowned = rig.escalation.OpenCase("o3", CaseKind::kPush, "推动办", "commission_officer",
+                                         {"open-o3", "", ""});
+  REQUIRE(unowned.ok());
+  CHECK(unowned->officer.empty());
+  REQUIRE(rig.escalation
+              .Act(unowned->id, ActionKind::kReminder, "催办", "commission_officer",
+                   {"act-o3", "", "officer-7"})
+              .ok());
+  auto list = [&](bool open_only) {
+    std::string next;
+    auto cases =
+        rig.escalation.ListCases({.officer = "officer-7", .open_only = open_only}, 0, "", &next);
+    REQUIRE(cases.ok());
+    std::set<std::string> ids;
+    for (const Case& c : *cases) ids.insert(c.id);
+    return ids;
+  };
+  CHECK(list(true) == std::set<std::string>{mine->id, unowned->id});
+  for (auto [a, key] :
+       {std::pair{ActionKind::kRectified, "r"}, {ActionKind::kVerifiedClosed, "c"}}) {
+    REQUIRE(rig.escalation.Act(mine->id, a, "", "commission_officer", {key, "", "officer-7"}).ok());
+  }
+  CHECK(list(true) == std::set<std::string>{unowned->id});
+  CHECK(list(false) == std::set<std::string>{mine->id, unowned->id});
 }
 
 TEST_CASE("with the shipped grants the service works but cannot edit its case log",

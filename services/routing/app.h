@@ -57,6 +57,7 @@ class RoutingApp {
   ~RoutingApp();
 
   db::Database& database() { return *db_; }
+  events::EventLog& event_log() { return *log_; }
   Routing& routing() { return *routing_; }
 
  private:

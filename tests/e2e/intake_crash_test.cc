@@ -2,118 +2,34 @@
 // afterwards every acknowledged request exists exactly once, with the tracking number it was
 // acknowledged with, and every request has exactly one RequestSubmitted event. Runs the real
 // jiban-intake binary on both drivers.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
-#include <cstdio>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
+#include "absl/synchronization/mutex.h"
 #include "libs/crypto/sealer.h"
+#include "libs/testing/child.h"
 #include "libs/testing/test_db.h"
-#include "proto/grpc/health/v1/health.grpc.pb.h"
 #include "proto/jiban/intake/v1/intake.grpc.pb.h"
-
-extern char** environ;
 
 namespace jiban::intake {
 namespace {
 
-// Spawns and kills the service binary; every start uses the same port and database.
-class Service {
- public:
-  Service(std::string dsn, std::string keys, int port)
-      : dsn_(std::move(dsn)), keys_(std::move(keys)), port_(port) {}
-  ~Service() {
-    Kill();
-    std::remove(log_.c_str());
-  }
-
+// The intake binary on a fixed port and database, killed and started again.
+struct Service {
+  Service(const std::string& dsn, const std::string& keys)
+      : child(JIBAN_INTAKE_BINARY,
+              {"JIBAN_DB_DSN=" + dsn, "JIBAN_FIELD_KEYS=" + keys, "JIBAN_DB_POOL_SIZE=8"},
+              testing::FreePort()) {}
   void Start() {
-    std::vector<std::string> env = {
-        "JIBAN_DB_DSN=" + dsn_, "JIBAN_FIELD_KEYS=" + keys_,
-        absl::StrCat("JIBAN_GRPC_ADDR=127.0.0.1:", port_), "JIBAN_METRICS_ADDR=127.0.0.1:0",
-        "JIBAN_DB_POOL_SIZE=8"};
-    std::vector<char*> envp;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::string bin = JIBAN_INTAKE_BINARY;
-    char* argv[] = {bin.data(), nullptr};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    REQUIRE(posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv, envp.data()) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    WaitServing();
+    auto s = child.Start();
+    if (!s.ok()) FAIL(s.message());
   }
-
-  void Kill() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
-  std::shared_ptr<grpc::Channel> channel() {
-    return grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
-                               grpc::InsecureChannelCredentials());
-  }
-
- private:
-  // The health check waits for the port to accept (wait_for_ready), bounded by its deadline.
-  void WaitServing() {
-    auto health = grpc::health::v1::Health::NewStub(channel());
-    const absl::Time give_up = absl::Now() + absl::Seconds(30);
-    grpc::Status s;
-    do {  // a call on the killed process's dead connection fails at once; the next one waits
-      grpc::ClientContext ctx;
-      ctx.set_wait_for_ready(true);
-      ctx.set_deadline(absl::ToChronoTime(give_up));
-      grpc::health::v1::HealthCheckRequest req;
-      grpc::health::v1::HealthCheckResponse resp;
-      s = health->Check(&ctx, req, &resp);
-    } while (s.error_code() == grpc::StatusCode::UNAVAILABLE && absl::Now() < give_up);
-    if (!s.ok()) {
-      std::ifstream in(log_);
-      std::stringstream text;
-      text << in.rdbuf();
-      FAIL("service did not start: " << s.error_message() << "\n" << text.str());
-    }
-  }
-
-  std::string dsn_, keys_;
-  int port_;
-  std::string log_ = "/tmp/jiban-crash-test-" + std::to_string(getpid()) + ".log";
-  pid_t pid_ = -1;
+  void Kill() { child.Kill(); }
+  std::shared_ptr<grpc::Channel> channel() { return child.channel(); }
+  testing::ChildService child;
 };
-
-int FreePort() {
-  // Let the kernel pick, then reuse that number for every start of the service.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 v1::SubmitRequestRequest Submission(const std::string& request_id, int n) {
   v1::SubmitRequestRequest req;
@@ -132,7 +48,7 @@ TEST_CASE("kill -9 mid-stream: every acknowledged request exists exactly once") 
   auto dialect = GENERATE(from_range(testing::Drivers()));
   INFO("driver " << testing::DialectName(dialect));
   auto tdb = testing::TestDatabase::Create(dialect);
-  Service service(tdb->dsn(), crypto::Sealer::NewSpec(), FreePort());
+  Service service(tdb->dsn(), crypto::Sealer::NewSpec());
   service.Start();
 
   constexpr int kClients = 4, kPerClient = 100, kTotal = kClients * kPerClient;

@@ -55,8 +55,7 @@ struct Suite {
 
   void StartConsumer() {
     consumer = std::make_unique<events::Consumer>(
-        events::ConsumerOptions{.name = "test<-intake", .source = channel},
-        consumer_db->db(),
+        events::ConsumerOptions{.name = "test<-intake", .source = channel}, consumer_db->db(),
         [this](db::Transaction& tx, const events::v1::Event& e) -> absl::Status {
           v1::RequestSubmitted submitted;
           e.payload().UnpackTo(&submitted);  // other event types leave it empty
@@ -78,8 +77,8 @@ struct Suite {
 
   // A unary call with an optional x-jiban-role.
   template <typename Req, typename Resp>
-  grpc::Status Rpc(grpc::Status (v1::IntakeService::Stub::*method)(grpc::ClientContext*,
-                                                                     const Req&, Resp*),
+  grpc::Status Rpc(grpc::Status (v1::IntakeService::Stub::*method)(grpc::ClientContext*, const Req&,
+                                                                   Resp*),
                    const Req& req, Resp* resp, const std::string& role = "") {
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
@@ -133,8 +132,9 @@ TEST_CASE("submit, retry, get, and the event reaches a consumer exactly once") {
   Suite s(dialect);
   s.StartConsumer();
   v1::SubmitRequestResponse first, again;
-  REQUIRE(s.Submit(Valid("req-1"), &first,
-                   "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").ok());
+  REQUIRE(
+      s.Submit(Valid("req-1"), &first, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+          .ok());
   CHECK(first.request().tracking_number().rfind("JB", 0) == 0);
   CHECK(first.request().status() == v1::REQUEST_STATUS_RECEIVED);
   REQUIRE(s.Submit(Valid("req-1"), &again).ok());

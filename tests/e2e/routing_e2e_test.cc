@@ -21,6 +21,7 @@
 #include "proto/jiban/intake/v1/intake.pb.h"
 #include "proto/jiban/routing/v1/routing.grpc.pb.h"
 #include "services/assessment/app.h"
+#include "services/assessment/convert.h"
 #include "services/escalation/app.h"
 #include "services/intake/app.h"
 #include "services/routing/app.h"
@@ -132,15 +133,16 @@ struct Suite {
     intake_server.Shutdown();
   }
 
-  // Waits until routing has emitted `change` for the request, then until intake has applied
-  // routing's events up to it; false on timeout.
-  bool IntakeHasSeen(const std::string& request_id, const std::string& change) {
+  // Waits until routing has emitted `change` for the request (the nth time), then until intake
+  // has applied routing's events up to it; false on timeout.
+  bool IntakeHasSeen(const std::string& request_id, const std::string& change, int nth = 1) {
     int64_t seq = 0;
     {
       absl::MutexLock lock(&mu);
       auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu) {
+        int seen = 0;
         for (const auto& [key, s] : changes) {
-          if (key == request_id + "/" + change) seq = s;
+          if (key == request_id + "/" + change && ++seen == nth) seq = s;
         }
         return seq > 0;
       };
@@ -371,11 +373,116 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
   CHECK(explained.lights(0).order_id() == order.id());
   CHECK(explained.lights(0).red());
   CHECK(explained.sub_item().points() < explained.sub_item().max_points());
+
+  // Replaying the three services' whole event logs from sequence 0 (on two threads) gives the
+  // same score.
+  std::vector<std::vector<std::string>> logs;
+  for (events::EventLog* log :
+       {&s.intake_app->event_log(), &s.routing_app->event_log(), &s.escalation_app->event_log()}) {
+    REQUIRE(log->SequencePending().ok());
+    auto all = log->Read(0, 10'000);
+    REQUIRE(all.ok());
+    logs.emplace_back();
+    for (const auto& e : all->events) logs.back().push_back(e.SerializeAsString());
+  }
+  auto replay = assessment::Replay(logs[0], logs[1], logs[2], 2);
+  REQUIRE(replay.ok());
+  auto period = assessment::ParsePeriod(score_req.period());
+  REQUIRE(period.ok());
+  auto scheme = s.assessment_app->assessment().GetScheme(score.score().scheme_version(), {});
+  REQUIRE(scheme.ok());
+  const auto replayed_facts = replay->Facts(period->start, period->end, score_req.unit_id());
+  REQUIRE(replayed_facts.size() == 1);
+  const assessment::UnitScore replayed = assessment::Score(
+      *scheme, replayed_facts[0], *period, server::FromTimestamp(score.score().as_of_time()));
+  CHECK(static_cast<double>(replayed.total_centipoints) / 100 == score.score().total());
+  REQUIRE(replayed.sub_items.size() == static_cast<size_t>(score.score().sub_items_size()));
+  for (size_t i = 0; i < replayed.sub_items.size(); ++i) {
+    const auto& live = score.score().sub_items(static_cast<int>(i));
+    CHECK(replayed.sub_items[i].numerator == live.numerator());
+    CHECK(replayed.sub_items[i].denominator == live.denominator());
+    CHECK(std::vector<std::string>(live.against_ids().begin(), live.against_ids().end()) ==
+          replayed.sub_items[i].against);
+  }
+
   score_req.set_period("2026-13");
   grpc::Status refused = s.Call(s.assessment_stub.get(),
                                 &av1::AssessmentService::Stub::GetUnitScore, score_req, &score);
   CHECK(refused.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(FieldViolationsOf(FromGrpcStatus(refused)).at(0).field == "period");
+}
+
+TEST_CASE("a requester dissatisfied twice sends the work back twice and lights it red") {
+  auto dialect = GENERATE(from_range(testing::Drivers()));
+  INFO("driver " << testing::DialectName(dialect));
+  Suite s(dialect);
+  iv1::SubmitRequestResponse submitted;
+  REQUIRE(s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::SubmitRequest,
+                 CouldNotGetDone("e2e-3"), &submitted)
+              .ok());
+  const std::string request_id = submitted.request().id();
+  auto orders = s.DispatchedFor(request_id);
+  REQUIRE(orders.size() == 1);
+  const std::string order_id = orders[0].id();
+  rv1::SignForWorkOrderRequest sign;
+  sign.set_request_id("sign-3");
+  sign.set_order_id(order_id);
+  rv1::SignForWorkOrderResponse signed_for;
+  REQUIRE(
+      s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::SignForWorkOrder, sign, &signed_for)
+          .ok());
+  iv1::EvaluateRequestRequest evaluate;
+  evaluate.set_id(request_id);
+  evaluate.mutable_evaluation()->set_satisfaction(iv1::SATISFACTION_DISSATISFIED);
+  evaluate.mutable_evaluation()->set_resolution(iv1::RESOLUTION_NOT_RESOLVED);
+  iv1::EvaluateRequestResponse evaluated;
+  for (int round = 1; round <= 3; ++round) {
+    INFO("round " << round);
+    rv1::ReplyWorkOrderRequest reply;
+    reply.set_request_id(absl::StrCat("reply-3-", round));
+    reply.set_order_id(order_id);
+    reply.mutable_reply()->set_outcome(rv1::REPLY_OUTCOME_RESOLVED);
+    reply.mutable_reply()->set_text(absl::StrCat("第", round, "次答复：已协调办理。"));
+    rv1::ReplyWorkOrderResponse replied;
+    REQUIRE(
+        s.Call(s.routing_stub.get(), &rv1::RoutingService::Stub::ReplyWorkOrder, reply, &replied)
+            .ok());
+    REQUIRE(s.IntakeHasSeen(request_id, "replied", round));
+    if (round == 3) evaluate.mutable_evaluation()->set_satisfaction(iv1::SATISFACTION_SATISFIED);
+    REQUIRE(s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::EvaluateRequest, evaluate,
+                   &evaluated)
+                .ok());
+    // The same answer is evaluated once (or, once routing's re-handle has reached intake, the
+    // request is no longer answered).
+    grpc::Status twice = s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::EvaluateRequest,
+                                evaluate, &evaluated);
+    const std::string reason = ReasonOf(FromGrpcStatus(twice));
+    CHECK((reason == "ALREADY_EVALUATED" || (round < 3 && reason == "NOT_ANSWERED")));
+    if (round < 3) REQUIRE(s.IntakeHasSeen(request_id, "rehandled", round));
+  }
+  REQUIRE(s.IntakeHasSeen(request_id, "closed"));
+  // The second dissatisfaction with a re-handled order is a red light naming the unit.
+  REQUIRE(s.escalation_app->consumer().WaitApplied(s.ChangeSequence(request_id, "closed"),
+                                                   absl::Seconds(30)));
+  escalation::v1::ListOrderLightsRequest lights_req;
+  lights_req.set_order_id(order_id);
+  escalation::v1::ListOrderLightsResponse lights;
+  REQUIRE(s.Call(s.escalation_stub.get(), &escalation::v1::EscalationService::Stub::ListOrderLights,
+                 lights_req, &lights)
+              .ok());
+  std::set<int> causes;
+  for (const auto& l : lights.lights()) causes.insert(l.cause());
+  CHECK(causes.count(escalation::v1::LIGHT_CAUSE_DISSATISFIED_AGAIN) == 1);
+  iv1::TrackRequestRequest track;
+  track.set_tracking_number(submitted.request().tracking_number());
+  iv1::TrackRequestResponse tracked;
+  REQUIRE(
+      s.Call(s.intake_stub.get(), &iv1::IntakeService::Stub::TrackRequest, track, &tracked).ok());
+  CHECK(tracked.status() == iv1::REQUEST_STATUS_CLOSED);
+  int dissatisfied = 0;
+  for (const auto& e : tracked.timeline())
+    dissatisfied += e.description() == "evaluated: dissatisfied";
+  CHECK(dissatisfied == 2);
 }
 
 TEST_CASE("what no rule can place waits on the triage desk, reachable over gRPC") {

@@ -227,15 +227,19 @@ TEST_CASE("metrics: standard gRPC families over HTTP, pre-initialised, with the 
   auto has = [&body](const std::string& s) { return body.find(s) != std::string::npos; };
   CHECK(has("# TYPE grpc_server_handled_total counter"));
   CHECK(has("# TYPE grpc_server_handling_seconds histogram"));
-  CHECK(has("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Echo\","
-            "grpc_service=\"jiban.bench.v1.EchoService\",grpc_type=\"unary\"} 1"));
-  CHECK(has("grpc_server_handled_total{grpc_code=\"InvalidArgument\",grpc_method=\"Echo\","
-            "grpc_service=\"jiban.bench.v1.EchoService\",grpc_type=\"unary\"} 1"));
+  CHECK(
+      has("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Echo\","
+          "grpc_service=\"jiban.bench.v1.EchoService\",grpc_type=\"unary\"} 1"));
+  CHECK(
+      has("grpc_server_handled_total{grpc_code=\"InvalidArgument\",grpc_method=\"Echo\","
+          "grpc_service=\"jiban.bench.v1.EchoService\",grpc_type=\"unary\"} 1"));
   // Never-seen codes exist at zero from the first scrape.
-  CHECK(has("grpc_server_handled_total{grpc_code=\"Unavailable\",grpc_method=\"Echo\","
-            "grpc_service=\"jiban.bench.v1.EchoService\",grpc_type=\"unary\"} 0"));
-  CHECK(has("grpc_server_started_total{grpc_method=\"Echo\",grpc_service=\"jiban.bench.v1."
-            "EchoService\",grpc_type=\"unary\"} 2"));
+  CHECK(
+      has("grpc_server_handled_total{grpc_code=\"Unavailable\",grpc_method=\"Echo\","
+          "grpc_service=\"jiban.bench.v1.EchoService\",grpc_type=\"unary\"} 0"));
+  CHECK(
+      has("grpc_server_started_total{grpc_method=\"Echo\",grpc_service=\"jiban.bench.v1."
+          "EchoService\",grpc_type=\"unary\"} 2"));
   CHECK(has("process_start_time_seconds"));
 }
 

@@ -17,6 +17,7 @@ CREATE TABLE assessment_orders (
   extension_ms BIGINT NULL,
   cancelled SMALLINT NOT NULL,
   rehandle_count INT NOT NULL,
+  version BIGINT NOT NULL,
   KEY assessment_orders_dispatch (dispatch_ms),
   KEY assessment_orders_unit (unit_id, dispatch_ms)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

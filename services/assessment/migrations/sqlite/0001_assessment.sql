@@ -16,7 +16,8 @@ CREATE TABLE assessment_orders (
   close_ms INTEGER NULL,
   extension_ms INTEGER NULL,
   cancelled INTEGER NOT NULL,
-  rehandle_count INTEGER NOT NULL
+  rehandle_count INTEGER NOT NULL,
+  version INTEGER NOT NULL
 );
 CREATE INDEX assessment_orders_dispatch ON assessment_orders (dispatch_ms);
 CREATE INDEX assessment_orders_unit ON assessment_orders (unit_id, dispatch_ms);
