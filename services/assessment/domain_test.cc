@@ -265,7 +265,8 @@ TEST_CASE("folding routing's snapshots keeps sticky facts and clears a re-handle
   s.order.reply_time = At(11, 8);
   f = Fold(f, s);
   CHECK(f.extension_time == At(11, 6));
-  s = next(s, "rehandled", At(11, 9));  // the extension is gone from routing's order; the fact stays
+  s = next(s, "rehandled",
+           At(11, 9));  // the extension is gone from routing's order; the fact stays
   s.extension_requested = false;
   s.order.reply_time.reset();
   s.order.rehandle_count = 1;

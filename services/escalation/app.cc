@@ -129,7 +129,7 @@ void EscalationApp::ScanLoop(absl::Duration interval) {
     if (!fired.ok()) {
       logger.Warn("timer scan failed; retrying", {{"reason", ReasonOf(fired.status())}});
     }
-    if (auto counts = reader_->CountActive(""); counts.ok()) {
+    if (auto counts = reader_->CountActive("", ""); counts.ok()) {
       for (Cause c : {Cause::kSignForNear, Cause::kSignForOverdue, Cause::kHandlingNear,
                       Cause::kHandlingOverdue, Cause::kFirstReturn, Cause::kBouncing,
                       Cause::kCouldNotGetDone, Cause::kDissatisfiedAgain}) {

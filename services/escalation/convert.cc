@@ -15,6 +15,7 @@ OrderUpdate UpdateOf(const std::string& change, const jiban::routing::v1::WorkOr
                     .tracking_number = o.tracking_number(),
                     .unit_id = o.unit_id(),
                     .unit_name = o.unit_name(),
+                    .district_code = o.district_code(),
                     .answerable = {o.person_answerable().name(), o.person_answerable().post()},
                     .lead = o.lead(),
                     .dispatch_time = server::FromTimestamp(o.dispatch_time()),
@@ -41,6 +42,7 @@ v1::Light ToProto(const Light& l) {
   p.set_tracking_number(l.tracking_number);
   p.set_unit_id(l.unit_id);
   p.set_unit_name(l.unit_name);
+  p.set_district_code(l.district_code);
   p.mutable_person_answerable()->set_name(l.answerable.name);
   p.mutable_person_answerable()->set_post(l.answerable.post);
   p.set_colour(static_cast<v1::LightColour>(ColourOf(l.cause)));
@@ -61,6 +63,7 @@ v1::SupervisionCase ToProto(const Case& c) {
   p.set_tracking_number(c.tracking_number);
   p.set_unit_id(c.unit_id);
   p.set_unit_name(c.unit_name);
+  p.set_district_code(c.district_code);
   p.mutable_person_answerable()->set_name(c.answerable.name);
   p.mutable_person_answerable()->set_post(c.answerable.post);
   p.set_kind(static_cast<v1::CaseKind>(c.kind));

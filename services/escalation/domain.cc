@@ -159,6 +159,7 @@ absl::StatusOr<Case> Escalation::Open(Store& s, const Tracked& t, CaseKind kind,
          .tracking_number = t.tracking_number,
          .unit_id = t.unit_id,
          .unit_name = t.unit_name,
+         .district_code = t.district_code,
          .answerable = t.answerable,
          .kind = kind,
          .state = CaseState::kOpen,
@@ -181,6 +182,7 @@ absl::Status Escalation::Raise(Store& s, const Tracked& t, Cause cause, absl::Ti
           .tracking_number = t.tracking_number,
           .unit_id = t.unit_id,
           .unit_name = t.unit_name,
+          .district_code = t.district_code,
           .answerable = t.answerable,
           .cause = cause,
           .due = due,
@@ -333,8 +335,9 @@ absl::StatusOr<std::vector<Light>> Escalation::OrderHistory(const std::string& o
   return reader_.OrderLights(order_id);
 }
 
-absl::StatusOr<std::vector<LightCount>> Escalation::Counts(const std::string& unit_id) {
-  return reader_.CountActive(unit_id);
+absl::StatusOr<std::vector<LightCount>> Escalation::Counts(const std::string& unit_id,
+                                                           const std::string& district_code) {
+  return reader_.CountActive(unit_id, district_code);
 }
 
 namespace {

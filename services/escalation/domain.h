@@ -43,6 +43,7 @@ struct Light {
   std::string tracking_number;
   std::string unit_id;
   std::string unit_name;
+  std::string district_code;
   Person answerable;
   Cause cause = Cause::kHandlingOverdue;
   absl::Time due;  // when the cause arose (a timer's exact instant)
@@ -59,6 +60,7 @@ struct Tracked {
   std::string tracking_number;
   std::string unit_id;
   std::string unit_name;
+  std::string district_code;  // the request's
   Person answerable;
   bool lead = true;
   absl::Time dispatch_time;
@@ -101,6 +103,7 @@ struct Case {
   std::string tracking_number;
   std::string unit_id;
   std::string unit_name;
+  std::string district_code;
   Person answerable;
   CaseKind kind = CaseKind::kSupervise;
   CaseState state = CaseState::kOpen;
@@ -195,6 +198,7 @@ class Transactor {
 
 struct LightQuery {
   std::string unit_id;
+  std::string district_code;
   std::optional<Colour> colour;
   std::optional<Cause> cause;
   bool active_only = false;
@@ -204,6 +208,7 @@ struct LightQuery {
 
 struct CaseQuery {
   std::string unit_id;
+  std::string district_code;
   std::optional<CaseState> state;
   std::string officer;
   bool open_only = false;  // not closed
@@ -221,7 +226,9 @@ class Reader {
   virtual ~Reader() = default;
   virtual absl::StatusOr<std::vector<Light>> ListLights(const LightQuery& q) = 0;
   virtual absl::StatusOr<std::vector<Light>> OrderLights(const std::string& order_id) = 0;
-  virtual absl::StatusOr<std::vector<LightCount>> CountActive(const std::string& unit_id) = 0;
+  // Active lights by cause, of one unit and/or one district (empty: all).
+  virtual absl::StatusOr<std::vector<LightCount>> CountActive(const std::string& unit_id,
+                                                              const std::string& district_code) = 0;
   virtual absl::StatusOr<std::optional<Case>> FindCase(const std::string& id) = 0;
   virtual absl::StatusOr<std::vector<Case>> ListCases(const CaseQuery& q) = 0;
   // Log entries after `after_sequence` (all cases, or one case when case_id is set), in order.
@@ -282,7 +289,8 @@ class Escalation {
   absl::StatusOr<std::vector<Light>> List(LightQuery q, int page_size, const std::string& token,
                                           std::string* next_token);
   absl::StatusOr<std::vector<Light>> OrderHistory(const std::string& order_id);
-  absl::StatusOr<std::vector<LightCount>> Counts(const std::string& unit_id);
+  absl::StatusOr<std::vector<LightCount>> Counts(const std::string& unit_id,
+                                                 const std::string& district_code);
 
   // A commission officer opens a case (idempotent by call.request_id).
   absl::StatusOr<Case> OpenCase(const std::string& order_id, CaseKind kind, const std::string& note,

@@ -131,7 +131,8 @@ class FakeDb final : public Transactor, public Reader {
   absl::StatusOr<std::vector<Light>> OrderLights(const std::string&) override {
     return state.lights;
   }
-  absl::StatusOr<std::vector<LightCount>> CountActive(const std::string&) override {
+  absl::StatusOr<std::vector<LightCount>> CountActive(const std::string&,
+                                                      const std::string&) override {
     return std::vector<LightCount>{};
   }
   absl::StatusOr<std::optional<Case>> FindCase(const std::string& id) override {

@@ -28,7 +28,9 @@ CallContext Keyed(const grpc::ServerContext& ctx, const std::string& request_id)
 grpc::Status EscalationHandler::ListLights(grpc::ServerContext* ctx,
                                            const v1::ListLightsRequest* req,
                                            v1::ListLightsResponse* resp) {
-  LightQuery q{.unit_id = req->unit_id(), .active_only = req->active_only()};
+  LightQuery q{.unit_id = req->unit_id(),
+               .district_code = req->district_code(),
+               .active_only = req->active_only()};
   Violations v;
   if (req->colour() < 0 || req->colour() > 2) v.Add("colour", "unknown");
   if (req->cause() < 0 || req->cause() > 8) v.Add("cause", "unknown");
@@ -55,7 +57,7 @@ grpc::Status EscalationHandler::ListOrderLights(grpc::ServerContext* ctx,
 grpc::Status EscalationHandler::CountLights(grpc::ServerContext* ctx,
                                             const v1::CountLightsRequest* req,
                                             v1::CountLightsResponse* resp) {
-  auto counts = escalation_.Counts(req->unit_id());
+  auto counts = escalation_.Counts(req->unit_id(), req->district_code());
   if (!counts.ok()) return Fail(*ctx, counts.status());
   for (const LightCount& c : *counts) {
     auto* out = resp->add_counts();
@@ -95,7 +97,10 @@ grpc::Status EscalationHandler::GetCase(grpc::ServerContext* ctx, const v1::GetC
 
 grpc::Status EscalationHandler::ListCases(grpc::ServerContext* ctx, const v1::ListCasesRequest* req,
                                           v1::ListCasesResponse* resp) {
-  CaseQuery q{.unit_id = req->unit_id(), .officer = req->officer(), .open_only = req->open_only()};
+  CaseQuery q{.unit_id = req->unit_id(),
+              .district_code = req->district_code(),
+              .officer = req->officer(),
+              .open_only = req->open_only()};
   if (req->state() != v1::CASE_STATE_UNSPECIFIED) q.state = static_cast<CaseState>(req->state());
   if (q.officer == "me") {
     q.officer = server::CallInfoOf(*ctx).subject;

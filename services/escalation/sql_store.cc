@@ -16,7 +16,7 @@ namespace {
 
 constexpr char kLightColumns[] =
     "id, order_id, request_id, tracking_number, unit_id, unit_name, person_name, person_post,"
-    " cause, due_ms, raised_ms, active, cleared_ms, clear_reason";
+    " cause, due_ms, raised_ms, active, cleared_ms, clear_reason, district_code";
 
 Light LightFromRow(const db::Row& r) {
   Light l{.id = r.Text(0),
@@ -25,6 +25,7 @@ Light LightFromRow(const db::Row& r) {
           .tracking_number = r.Text(3),
           .unit_id = r.Text(4),
           .unit_name = r.Text(5),
+          .district_code = r.Text(14),
           .answerable = {r.Text(6), r.Text(7)},
           .cause = static_cast<Cause>(r.Int(8)),
           .due = absl::FromUnixMillis(r.Int(9)),
@@ -37,7 +38,8 @@ Light LightFromRow(const db::Row& r) {
 
 constexpr char kCaseColumns[] =
     "id, order_id, request_id, tracking_number, unit_id, unit_name, person_name, person_post,"
-    " kind, state, light_id, opened_by, deadline_ms, created_ms, updated_ms, officer";
+    " kind, state, light_id, opened_by, deadline_ms, created_ms, updated_ms, officer,"
+    " district_code";
 
 Case CaseFromRow(const db::Row& r) {
   return {.id = r.Text(0),
@@ -46,6 +48,7 @@ Case CaseFromRow(const db::Row& r) {
           .tracking_number = r.Text(3),
           .unit_id = r.Text(4),
           .unit_name = r.Text(5),
+          .district_code = r.Text(16),
           .answerable = {r.Text(6), r.Text(7)},
           .kind = static_cast<CaseKind>(r.Int(8)),
           .state = static_cast<CaseState>(r.Int(9)),
@@ -82,7 +85,8 @@ absl::StatusOr<std::optional<Tracked>> SqlStore::GetOrder(const std::string& ord
       auto row,
       tx_.QueryOne("SELECT order_id, request_id, tracking_number, unit_id, unit_name, person_name,"
                    " person_post, lead_unit, dispatch_ms, clock_start_ms, sign_for_deadline_ms,"
-                   " deadline_ms, signed_for, paused, replied, open_order FROM escalation_orders"
+                   " deadline_ms, signed_for, paused, replied, open_order, district_code"
+                   " FROM escalation_orders"
                    " WHERE order_id = ?",
                    {order_id}));
   if (!row) return std::nullopt;
@@ -92,6 +96,7 @@ absl::StatusOr<std::optional<Tracked>> SqlStore::GetOrder(const std::string& ord
                  .tracking_number = r.Text(2),
                  .unit_id = r.Text(3),
                  .unit_name = r.Text(4),
+                 .district_code = r.Text(16),
                  .answerable = {r.Text(5), r.Text(6)},
                  .lead = r.Int(7) != 0,
                  .dispatch_time = absl::FromUnixMillis(r.Int(8)),
@@ -109,13 +114,13 @@ absl::Status SqlStore::PutOrder(const Tracked& t) {
       .Execute(
           "REPLACE INTO escalation_orders (order_id, request_id, tracking_number, unit_id,"
           " unit_name, person_name, person_post, lead_unit, dispatch_ms, clock_start_ms,"
-          " sign_for_deadline_ms, deadline_ms, signed_for, paused, replied, open_order)"
-          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          " sign_for_deadline_ms, deadline_ms, signed_for, paused, replied, open_order,"
+          " district_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {t.order_id, t.request_id, t.tracking_number, t.unit_id, t.unit_name, t.answerable.name,
            t.answerable.post, t.lead ? 1 : 0, absl::ToUnixMillis(t.dispatch_time),
            absl::ToUnixMillis(t.clock_start), absl::ToUnixMillis(t.sign_for_deadline),
            absl::ToUnixMillis(t.deadline), t.signed_for ? 1 : 0, t.paused ? 1 : 0,
-           t.replied ? 1 : 0, t.open ? 1 : 0})
+           t.replied ? 1 : 0, t.open ? 1 : 0, t.district_code})
       .status();
 }
 
@@ -151,13 +156,13 @@ absl::StatusOr<std::vector<Timer>> SqlStore::DueTimers(absl::Time now, int limit
 }
 
 absl::StatusOr<bool> SqlStore::InsertLight(const Light& l) {
-  auto inserted =
-      tx_.Execute(absl::StrCat("INSERT INTO escalation_lights (", kLightColumns,
-                               ", colour) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                  {l.id, l.order_id, l.request_id, l.tracking_number, l.unit_id, l.unit_name,
-                   l.answerable.name, l.answerable.post, static_cast<int>(l.cause),
-                   absl::ToUnixMillis(l.due), absl::ToUnixMillis(l.raised), l.active ? 1 : 0,
-                   db::Value(), l.clear_reason, static_cast<int>(ColourOf(l.cause))});
+  auto inserted = tx_.Execute(
+      absl::StrCat("INSERT INTO escalation_lights (", kLightColumns,
+                   ", colour) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      {l.id, l.order_id, l.request_id, l.tracking_number, l.unit_id, l.unit_name, l.answerable.name,
+       l.answerable.post, static_cast<int>(l.cause), absl::ToUnixMillis(l.due),
+       absl::ToUnixMillis(l.raised), l.active ? 1 : 0, db::Value(), l.clear_reason, l.district_code,
+       static_cast<int>(ColourOf(l.cause))});
   if (inserted.status().code() == absl::StatusCode::kAlreadyExists) return false;
   JIBAN_RETURN_IF_ERROR(inserted.status());
   return true;
@@ -221,12 +226,12 @@ absl::Status SqlStore::PutCase(const Case& c, bool insert) {
   }
   return tx_
       .Execute(absl::StrCat("INSERT INTO escalation_cases (", kCaseColumns,
-                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                {c.id, c.order_id, c.request_id, c.tracking_number, c.unit_id, c.unit_name,
                 c.answerable.name, c.answerable.post, static_cast<int>(c.kind),
                 static_cast<int>(c.state), c.light_id, c.opened_by.substr(0, 64),
                 absl::ToUnixMillis(c.deadline), absl::ToUnixMillis(c.created),
-                absl::ToUnixMillis(c.updated), c.officer.substr(0, 128)})
+                absl::ToUnixMillis(c.updated), c.officer.substr(0, 128), c.district_code})
       .status();
 }
 
@@ -284,6 +289,10 @@ absl::StatusOr<std::vector<Light>> SqlReader::ListLights(const LightQuery& q) {
     sql += " AND unit_id = ?";
     params.emplace_back(q.unit_id);
   }
+  if (!q.district_code.empty()) {
+    sql += " AND district_code = ?";
+    params.emplace_back(q.district_code);
+  }
   if (q.colour) {
     sql += " AND colour = ?";
     params.emplace_back(static_cast<int>(*q.colour));
@@ -307,14 +316,19 @@ absl::StatusOr<std::vector<Light>> SqlReader::OrderLights(const std::string& ord
                           {order_id}));
 }
 
-absl::StatusOr<std::vector<LightCount>> SqlReader::CountActive(const std::string& unit_id) {
-  JIBAN_ASSIGN_OR_RETURN(
-      auto rows, unit_id.empty()
-                     ? db_.Query("SELECT cause, COUNT(*) FROM escalation_lights WHERE active = 1"
-                                 " GROUP BY cause ORDER BY cause")
-                     : db_.Query("SELECT cause, COUNT(*) FROM escalation_lights WHERE active = 1"
-                                 " AND unit_id = ? GROUP BY cause ORDER BY cause",
-                                 {unit_id}));
+absl::StatusOr<std::vector<LightCount>> SqlReader::CountActive(const std::string& unit_id,
+                                                               const std::string& district_code) {
+  std::string sql = "SELECT cause, COUNT(*) FROM escalation_lights WHERE active = 1";
+  db::Params params;
+  if (!unit_id.empty()) {
+    sql += " AND unit_id = ?";
+    params.emplace_back(unit_id);
+  }
+  if (!district_code.empty()) {
+    sql += " AND district_code = ?";
+    params.emplace_back(district_code);
+  }
+  JIBAN_ASSIGN_OR_RETURN(auto rows, db_.Query(sql + " GROUP BY cause ORDER BY cause", params));
   std::vector<LightCount> out;
   for (const db::Row& r : rows) out.push_back({static_cast<Cause>(r.Int(0)), r.Int(1)});
   return out;
@@ -343,6 +357,10 @@ absl::StatusOr<std::vector<Case>> SqlReader::ListCases(const CaseQuery& q) {
   if (!q.officer.empty()) {
     sql += " AND officer = ?";
     params.emplace_back(q.officer);
+  }
+  if (!q.district_code.empty()) {
+    sql += " AND district_code = ?";
+    params.emplace_back(q.district_code);
   }
   if (q.open_only) {
     sql += absl::StrCat(" AND state <> ", static_cast<int>(CaseState::kClosed));

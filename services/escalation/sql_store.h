@@ -64,7 +64,8 @@ class SqlReader final : public Reader {
   explicit SqlReader(db::Database& db) : db_(db) {}
   absl::StatusOr<std::vector<Light>> ListLights(const LightQuery& q) override;
   absl::StatusOr<std::vector<Light>> OrderLights(const std::string& order_id) override;
-  absl::StatusOr<std::vector<LightCount>> CountActive(const std::string& unit_id) override;
+  absl::StatusOr<std::vector<LightCount>> CountActive(const std::string& unit_id,
+                                                      const std::string& district_code) override;
   absl::StatusOr<std::optional<Case>> FindCase(const std::string& id) override;
   absl::StatusOr<std::vector<Case>> ListCases(const CaseQuery& q) override;
   absl::StatusOr<std::vector<CaseAction>> Actions(const std::string& case_id,

@@ -65,7 +65,11 @@ TEST_CASE("timers fire into lights once, even with two scanners", "[escalation][
   const auto dialect = GENERATE(from_range(testing::Drivers()));
   INFO(testing::DialectName(dialect));
   Rig rig(dialect);
-  for (int i = 0; i < 20; ++i) rig.Apply(rig.Dispatched("o" + std::to_string(100 + i)));
+  for (int i = 0; i < 20; ++i) {
+    OrderUpdate u = rig.Dispatched("o" + std::to_string(100 + i));
+    u.order.district_code = i < 5 ? "410204" : "410205";
+    rig.Apply(u);
+  }
   CHECK(rig.Count("SELECT COUNT(*) FROM escalation_timers") == 80);
   rig.clock.Advance(absl::Hours(5));  // both sign-for timers of every order are due
   // A second Escalation over the same database: a replica, or the same process after a restart.
@@ -81,7 +85,7 @@ TEST_CASE("timers fire into lights once, even with two scanners", "[escalation][
   CHECK(rig.escalation.Tick(rig.clock.Now()).value() == 0);
   CHECK(rig.Count("SELECT COUNT(*) FROM jiban_events") == 40);  // one LightRaised each
 
-  auto counts = rig.escalation.Counts("dept.health");
+  auto counts = rig.escalation.Counts("dept.health", "");
   REQUIRE(counts.ok());
   REQUIRE(counts->size() == 2);
   CHECK((*counts)[0].active == 20);
@@ -96,6 +100,15 @@ TEST_CASE("timers fire into lights once, even with two scanners", "[escalation][
   REQUIRE(rest.ok());
   CHECK(rest->size() == 5);
   CHECK(next.empty());
+  // By district: the five orders from 鼓楼区 (410204), two lights each.
+  auto district = rig.escalation.List({.district_code = "410204"}, 100, "", &next);
+  REQUIRE(district.ok());
+  CHECK(district->size() == 10);
+  for (const Light& l : *district) CHECK(l.district_code == "410204");
+  auto district_counts = rig.escalation.Counts("", "410204");
+  REQUIRE(district_counts.ok());
+  REQUIRE(district_counts->size() == 2);
+  CHECK((*district_counts)[0].active == 5);
 }
 
 TEST_CASE("signing for clears the lights with the reason, recorded not deleted",
@@ -189,7 +202,11 @@ TEST_CASE("an officer lists the open cases that are theirs", "[escalation][sql]"
   const auto dialect = GENERATE(from_range(testing::Drivers()));
   INFO(testing::DialectName(dialect));
   Rig rig(dialect);
-  for (const char* id : {"o1", "o2", "o3"}) rig.Apply(rig.Dispatched(id));
+  for (const char* id : {"o1", "o2", "o3"}) {
+    OrderUpdate u = rig.Dispatched(id);
+    u.order.district_code = id == std::string("o1") ? "410204" : "410205";
+    rig.Apply(u);
+  }
   auto mine = rig.escalation.OpenCase("o1", CaseKind::kPush, "推动办", "commission_officer",
                                       {"open-o1", "", "officer-7"});
   REQUIRE(mine.ok());
@@ -222,6 +239,11 @@ TEST_CASE("an officer lists the open cases that are theirs", "[escalation][sql]"
   }
   CHECK(list(true) == std::set<std::string>{unowned->id});
   CHECK(list(false) == std::set<std::string>{mine->id, unowned->id});
+  std::string next;
+  auto district = rig.escalation.ListCases({.district_code = "410204"}, 0, "", &next);
+  REQUIRE(district.ok());
+  REQUIRE(district->size() == 1);
+  CHECK((*district)[0].id == mine->id);
 }
 
 TEST_CASE("with the shipped grants the service works but cannot edit its case log",

@@ -642,6 +642,16 @@ absl::StatusOr<Request> Intake::Withdraw(const std::string& id, const std::strin
   return out.front();
 }
 
+absl::Status Intake::RecordSealedReads(const std::vector<const Request*>& shown,
+                                       const std::string& reader, const CallContext& call) {
+  std::vector<std::string> ids;
+  for (const Request* r : shown) {
+    if (r->confidential) ids.push_back(r->id);
+  }
+  if (ids.empty()) return absl::OkStatus();
+  return store_.RecordSealedReads(ids, reader, NowMillis(clock_), call);
+}
+
 absl::StatusOr<Request> Intake::Evaluate(const std::string& id, const Evaluation& evaluation,
                                          const CallContext& call) {
   Violations v;

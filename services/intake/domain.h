@@ -281,6 +281,11 @@ class Intake {
                                  const CallContext& call);
   // NOT_FOUND (REQUEST_NOT_FOUND) when absent.
   absl::StatusOr<Request> Get(const std::string& id);
+  // Records that `reader` (role and identity) is being shown the sealed details of these
+  // requests: the confidential ones among them. An answer carrying them is sent only after this
+  // succeeds.
+  absl::Status RecordSealedReads(const std::vector<const Request*>& shown,
+                                 const std::string& reader, const CallContext& call);
 
   struct ListFilter {
     Status status = Status::kUnspecified;

@@ -61,6 +61,11 @@ class FakeStore final : public IntakeStore {
   absl::StatusOr<std::vector<TimelineEntry>> History(const std::string& id) override {
     return history[id];
   }
+  absl::Status RecordSealedReads(const std::vector<std::string>& ids, const std::string& reader,
+                                 absl::Time, const CallContext&) override {
+    for (const auto& id : ids) sealed_reads.push_back(reader + "/" + id);
+    return absl::OkStatus();
+  }
   absl::StatusOr<std::vector<DuplicateCandidate>> DuplicateShortlist(
       const std::string& district, const DuplicateCandidate& in,
       const DuplicatePolicy& policy) override {
@@ -71,8 +76,15 @@ class FakeStore final : public IntakeStore {
           r.status != Status::kReceived || !DuplicateEligible(r.nature)) {
         continue;
       }
-      DuplicateCandidate c{r.id, r.master_id, r.location.town_code, AddressKey(r.location.address),
-                           r.location.latitude, r.location.longitude, "", "", r.create_time};
+      DuplicateCandidate c{r.id,
+                           r.master_id,
+                           r.location.town_code,
+                           AddressKey(r.location.address),
+                           r.location.latitude,
+                           r.location.longitude,
+                           "",
+                           "",
+                           r.create_time};
       c.signature = SignatureOf(ShinglesOf(r.title + r.text));
       out.push_back(c);
     }
@@ -118,6 +130,7 @@ class FakeStore final : public IntakeStore {
   std::map<std::string, Request> rows;
   std::map<std::string, std::pair<std::string, std::string>> by_request_id;
   std::map<std::string, std::vector<TimelineEntry>> history;
+  std::vector<std::string> sealed_reads;  // "reader/request id"
   std::optional<ListQuery> last_query;
   int64_t serial = 0;
 };
@@ -160,6 +173,21 @@ TEST_CASE("a valid request is received with a tracking number in the city's date
   CHECK(env.intake.Get(r->id)->title == Draft().title);
 }
 
+TEST_CASE("showing sealed details records the confidential requests among those shown") {
+  Env env;
+  Request open = Draft();
+  Request sealed = Draft();
+  sealed.confidential = true;
+  sealed.text = "举报某窗口工作人员索要好处费，请为我保密。";
+  auto a = env.intake.Submit("s-1", open, {});
+  auto b = env.intake.Submit("s-2", sealed, {});
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(env.intake.RecordSealedReads({&*a, &*b}, "commission_officer:officer-7", {}).ok());
+  CHECK(env.store.sealed_reads ==
+        std::vector<std::string>{"commission_officer:officer-7/" + b->id});
+}
+
 TEST_CASE("a consultation answered on the spot is ANSWERED at once and can be evaluated") {
   Env env;
   Request d = Draft();
@@ -169,10 +197,12 @@ TEST_CASE("a consultation answered on the spot is ANSWERED at once and can be ev
   auto r = env.intake.Submit("c-1", d, {});
   REQUIRE(r.ok());
   CHECK(r->status == Status::kAnswered);
-  auto e = env.intake.Evaluate(r->id, {Satisfaction::kSatisfied, Resolution::kResolved, "", {}}, {});
+  auto e =
+      env.intake.Evaluate(r->id, {Satisfaction::kSatisfied, Resolution::kResolved, "", {}}, {});
   REQUIRE(e.ok());
   CHECK_FALSE(e->evaluation->dissatisfied());
-  auto again = env.intake.Evaluate(r->id, {Satisfaction::kSatisfied, Resolution::kResolved, "", {}}, {});
+  auto again =
+      env.intake.Evaluate(r->id, {Satisfaction::kSatisfied, Resolution::kResolved, "", {}}, {});
   CHECK(ReasonOf(again.status()) == "ALREADY_EVALUATED");
 }
 
@@ -207,11 +237,10 @@ TEST_CASE("every validation rule names its field, and nothing is stored") {
   auto r = env.intake.Submit("bad id with spaces", bad, {});
   REQUIRE(r.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(Fields(r.status()) ==
-        std::vector<std::string>{"request_id", "request.channel", "request.nature",
-                                 "request.title", "request.text",
-                                 "request.location.district_code", "request.location.town_code",
-                                 "request.location.address", "request.location.point",
-                                 "request.requester"});
+        std::vector<std::string>{"request_id", "request.channel", "request.nature", "request.title",
+                                 "request.text", "request.location.district_code",
+                                 "request.location.town_code", "request.location.address",
+                                 "request.location.point", "request.requester"});
   CHECK(env.store.rows.empty());
 
   Request citizen = Draft();
@@ -263,7 +292,8 @@ TEST_CASE("anonymous suggestions and enterprise requesters are accepted") {
   Request ent = Draft();
   ent.nature = Nature::kProject;
   ent.requester.kind = Requester::Kind::kEnterprise;
-  ent.requester.enterprise = {"开封某某建设有限公司", "91350100m000100y43", "李四", "0371-23456789"};
+  ent.requester.enterprise = {"开封某某建设有限公司", "91350100m000100y43", "李四",
+                              "0371-23456789"};
   auto r = env.intake.Submit("e", ent, {});
   REQUIRE(r.ok());
   CHECK(r->requester.enterprise.credit_code == "91350100M000100Y43");
@@ -309,13 +339,24 @@ TEST_CASE("similarity, distance and FindMaster") {
   CHECK(d > 95);
   CHECK(d < 105);
   const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
-  DuplicateCandidate in{.id = "n", .latitude = 34.797, .longitude = 114.307,
-                        .title = "噪音", .text = "工地夜间施工噪音扰民", .create_time = t0};
-  std::vector<DuplicateCandidate> open = {
-      {.id = "far", .latitude = 34.80, .longitude = 114.32, .title = "噪音",
-       .text = "工地夜间施工噪音扰民", .create_time = t0 - absl::Hours(1)},
-      {.id = "near", .latitude = 34.7975, .longitude = 114.307, .title = "噪音",
-       .text = "工地夜间施工噪音很大扰民", .create_time = t0 - absl::Hours(1)}};
+  DuplicateCandidate in{.id = "n",
+                        .latitude = 34.797,
+                        .longitude = 114.307,
+                        .title = "噪音",
+                        .text = "工地夜间施工噪音扰民",
+                        .create_time = t0};
+  std::vector<DuplicateCandidate> open = {{.id = "far",
+                                           .latitude = 34.80,
+                                           .longitude = 114.32,
+                                           .title = "噪音",
+                                           .text = "工地夜间施工噪音扰民",
+                                           .create_time = t0 - absl::Hours(1)},
+                                          {.id = "near",
+                                           .latitude = 34.7975,
+                                           .longitude = 114.307,
+                                           .title = "噪音",
+                                           .text = "工地夜间施工噪音很大扰民",
+                                           .create_time = t0 - absl::Hours(1)}};
   DuplicatePolicy policy;
   CHECK(FindMaster(in, open, policy) == std::optional<std::string>("far"));  // identical text
   open[0].text = "工地夜间施工噪音很大";  // no longer nearly the same: needs the same place
@@ -334,16 +375,23 @@ TEST_CASE("signatures estimate similarity and screen the candidates") {
   CHECK(DecodeSignature(EncodeSignature(SignatureOf(a))) == SignatureOf(a));
   CHECK(EncodeSignature(SignatureOf(a)).size() == 4 * kSignatureSize);
   const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
-  DuplicateCandidate in{.id = "n", .town_code = "410202001", .title = "噪音",
+  DuplicateCandidate in{.id = "n",
+                        .town_code = "410202001",
+                        .title = "噪音",
                         .text = "工地夜间施工噪音扰民，严重影响居民休息，请尽快处理",
                         .create_time = t0};
   in.signature = SignatureOf(ShinglesOf(in.title + in.text));
   std::vector<DuplicateCandidate> open;
   for (const auto& [id, text] : std::vector<std::pair<std::string, std::string>>{
-           {"same", "工地夜间施工噪音扰民，严重影响居民休息"}, {"other", "小区垃圾桶已经满了三天没人清运"},
+           {"same", "工地夜间施工噪音扰民，严重影响居民休息"},
+           {"other", "小区垃圾桶已经满了三天没人清运"},
            {"old", "工地夜间施工噪音扰民，严重影响居民休息，请尽快处理"}}) {
-    DuplicateCandidate c{.id = id, .town_code = "410202001", .title = "噪音", .text = text,
-                         .create_time = id == "old" ? t0 - absl::Hours(24 * 30) : t0 - absl::Hours(1)};
+    DuplicateCandidate c{
+        .id = id,
+        .town_code = "410202001",
+        .title = "噪音",
+        .text = text,
+        .create_time = id == "old" ? t0 - absl::Hours(24 * 30) : t0 - absl::Hours(1)};
     c.signature = SignatureOf(ShinglesOf(c.title + c.text));
     open.push_back(c);
   }
@@ -361,7 +409,8 @@ TEST_CASE("supplement, withdraw and evaluate follow the request's state") {
   auto sup = env.intake.AddSupplement("sup-1", r->id, {"补充：晚上8点以后完全不亮。", {}, {}}, {});
   REQUIRE(sup.ok());
   CHECK(sup->supplements.size() == 1);
-  auto eval = env.intake.Evaluate(r->id, {Satisfaction::kDissatisfied, Resolution::kNotResolved, "", {}}, {});
+  auto eval = env.intake.Evaluate(
+      r->id, {Satisfaction::kDissatisfied, Resolution::kNotResolved, "", {}}, {});
   CHECK(ReasonOf(eval.status()) == "NOT_ANSWERED");
   CHECK(Fields(env.intake.Evaluate(r->id, {}, {}).status()) ==
         std::vector<std::string>{"evaluation.satisfaction", "evaluation.resolution"});
@@ -376,7 +425,8 @@ TEST_CASE("supplement, withdraw and evaluate follow the request's state") {
   CHECK(track->status == Status::kWithdrawn);
   std::vector<std::string> steps;
   for (const auto& e : track->timeline) steps.push_back(e.description);
-  CHECK(steps == std::vector<std::string>{"received", "supplemented", "withdrawn by the requester"});
+  CHECK(steps ==
+        std::vector<std::string>{"received", "supplemented", "withdrawn by the requester"});
   CHECK(env.intake.Get("nope").status().code() == absl::StatusCode::kNotFound);
   CHECK(env.intake.TrackByNumber("JB123").status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(ReasonOf(env.intake.TrackByNumber("JB2099010100000001").status()) == "REQUEST_NOT_FOUND");

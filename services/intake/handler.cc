@@ -1,5 +1,6 @@
 #include "services/intake/handler.h"
 
+#include "absl/strings/str_cat.h"
 #include "libs/server/call.h"
 #include "libs/server/timestamp.h"
 #include "libs/status/status.h"
@@ -14,12 +15,19 @@ struct Call {
     auto info = server::CallInfoOf(ctx);
     context = {info.request_id, info.trace.trace_id};
     view = ViewForRole(info.role);
+    reader = info.subject.empty() ? info.role : absl::StrCat(info.role, ":", info.subject);
   }
   grpc::Status Fail(const absl::Status& s) const {
     return ToGrpcStatus(s, context.request_id, context.trace_id);
   }
+  // Records the sealed reads among `shown` when this caller sees sealed details.
+  absl::Status Audit(Intake& intake, const std::vector<const Request*>& shown) const {
+    if (view != View::kFullConfidential) return absl::OkStatus();
+    return intake.RecordSealedReads(shown, reader, context);
+  }
   CallContext context;
   View view;
+  std::string reader;  // role[:subject]
 };
 
 std::optional<absl::Time> Time(bool has, const google::protobuf::Timestamp& t) {
@@ -38,6 +46,7 @@ grpc::Status IntakeHandler::SubmitRequest(grpc::ServerContext* ctx,
   }
   auto r = intake_.Submit(req->request_id(), DraftFromProto(req->request()), call.context);
   if (!r.ok()) return call.Fail(r.status());
+  if (auto s = call.Audit(intake_, {&*r}); !s.ok()) return call.Fail(s);
   *resp->mutable_request() = ToProto(*r, call.view);
   return grpc::Status::OK;
 }
@@ -47,6 +56,7 @@ grpc::Status IntakeHandler::GetRequest(grpc::ServerContext* ctx, const v1::GetRe
   const Call call(*ctx);
   auto r = intake_.Get(req->id());
   if (!r.ok()) return call.Fail(r.status());
+  if (auto s = call.Audit(intake_, {&*r}); !s.ok()) return call.Fail(s);
   *resp->mutable_request() = ToProto(*r, call.view);
   return grpc::Status::OK;
 }
@@ -68,6 +78,9 @@ grpc::Status IntakeHandler::ListRequests(grpc::ServerContext* ctx,
                        .requester_phone = req->requester_phone()};
   auto page = intake_.List(f, req->page_size(), req->page_token());
   if (!page.ok()) return call.Fail(page.status());
+  std::vector<const Request*> shown;
+  for (const auto& r : page->requests) shown.push_back(&r);
+  if (auto s = call.Audit(intake_, shown); !s.ok()) return call.Fail(s);
   for (const auto& r : page->requests) *resp->add_requests() = ToProto(r, call.view);
   resp->set_next_page_token(page->next_page_token);
   return grpc::Status::OK;
@@ -92,6 +105,7 @@ grpc::Status IntakeHandler::SupplementRequest(grpc::ServerContext* ctx,
   auto r = intake_.AddSupplement(req->request_id(), req->id(), FromProto(req->supplement()),
                                  call.context);
   if (!r.ok()) return call.Fail(r.status());
+  if (auto s = call.Audit(intake_, {&*r}); !s.ok()) return call.Fail(s);
   *resp->mutable_request() = ToProto(*r, call.view);
   return grpc::Status::OK;
 }
@@ -102,6 +116,7 @@ grpc::Status IntakeHandler::WithdrawRequest(grpc::ServerContext* ctx,
   const Call call(*ctx);
   auto r = intake_.Withdraw(req->id(), req->reason(), call.context);
   if (!r.ok()) return call.Fail(r.status());
+  if (auto s = call.Audit(intake_, {&*r}); !s.ok()) return call.Fail(s);
   *resp->mutable_request() = ToProto(*r, call.view);
   return grpc::Status::OK;
 }
@@ -115,6 +130,7 @@ grpc::Status IntakeHandler::EvaluateRequest(grpc::ServerContext* ctx,
   }
   auto r = intake_.Evaluate(req->id(), FromProto(req->evaluation()), call.context);
   if (!r.ok()) return call.Fail(r.status());
+  if (auto s = call.Audit(intake_, {&*r}); !s.ok()) return call.Fail(s);
   *resp->mutable_request() = ToProto(*r, call.view);
   return grpc::Status::OK;
 }
@@ -126,6 +142,9 @@ grpc::Status IntakeHandler::MergeRequests(grpc::ServerContext* ctx,
   std::vector<std::string> members(req->member_ids().begin(), req->member_ids().end());
   auto merged = intake_.Merge(req->master_id(), members, call.context);
   if (!merged.ok()) return call.Fail(merged.status());
+  std::vector<const Request*> shown;
+  for (const auto& r : *merged) shown.push_back(&r);
+  if (auto s = call.Audit(intake_, shown); !s.ok()) return call.Fail(s);
   for (const auto& r : *merged) *resp->add_members() = ToProto(r, call.view);
   return grpc::Status::OK;
 }
@@ -136,6 +155,7 @@ grpc::Status IntakeHandler::UnmergeRequest(grpc::ServerContext* ctx,
   const Call call(*ctx);
   auto r = intake_.Unmerge(req->id(), call.context);
   if (!r.ok()) return call.Fail(r.status());
+  if (auto s = call.Audit(intake_, {&*r}); !s.ok()) return call.Fail(s);
   *resp->mutable_request() = ToProto(*r, call.view);
   return grpc::Status::OK;
 }

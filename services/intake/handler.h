@@ -20,8 +20,7 @@ class IntakeHandler final : public v1::IntakeService::Service {
                             v1::ListRequestsResponse* resp) override;
   grpc::Status TrackRequest(grpc::ServerContext* ctx, const v1::TrackRequestRequest* req,
                             v1::TrackRequestResponse* resp) override;
-  grpc::Status SupplementRequest(grpc::ServerContext* ctx,
-                                 const v1::SupplementRequestRequest* req,
+  grpc::Status SupplementRequest(grpc::ServerContext* ctx, const v1::SupplementRequestRequest* req,
                                  v1::SupplementRequestResponse* resp) override;
   grpc::Status WithdrawRequest(grpc::ServerContext* ctx, const v1::WithdrawRequestRequest* req,
                                v1::WithdrawRequestResponse* resp) override;

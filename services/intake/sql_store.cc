@@ -517,6 +517,21 @@ absl::StatusOr<std::vector<Request>> SqlIntakeStore::Update(const std::vector<st
   return ordered;
 }
 
+absl::Status SqlIntakeStore::RecordSealedReads(const std::vector<std::string>& request_ids,
+                                               const std::string& reader, absl::Time at,
+                                               const CallContext& call) {
+  return db_.Transact([&](db::Transaction& tx) -> absl::Status {
+    for (const std::string& id : request_ids) {
+      JIBAN_RETURN_IF_ERROR(tx.Execute("INSERT INTO intake_sealed_reads (request_id, reader,"
+                                       " call_request_id, trace_id, at_ms) VALUES (?, ?, ?, ?, ?)",
+                                       {id, reader.substr(0, 200), call.request_id, call.trace_id,
+                                        absl::ToUnixMillis(at)})
+                                .status());
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::Status SqlIntakeStore::ApplyProgress(db::Transaction& tx, const RoutingProgress& p) {
   JIBAN_ASSIGN_OR_RETURN(auto row, tx.QueryOne(absl::StrCat("SELECT status FROM intake_requests"
                                                             " WHERE id = ?",

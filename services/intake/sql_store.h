@@ -38,6 +38,9 @@ class SqlIntakeStore final : public IntakeStore {
       const std::string& tracking_number) override;
   absl::StatusOr<std::vector<Request>> List(const ListQuery& query) override;
   absl::StatusOr<std::vector<TimelineEntry>> History(const std::string& id) override;
+  absl::Status RecordSealedReads(const std::vector<std::string>& request_ids,
+                                 const std::string& reader, absl::Time at,
+                                 const CallContext& call) override;
   absl::StatusOr<std::vector<DuplicateCandidate>> DuplicateShortlist(
       const std::string& district_code, const DuplicateCandidate& incoming,
       const DuplicatePolicy& policy) override;

@@ -25,11 +25,11 @@ struct ListQuery {
 struct Mutation {
   enum class Kind { kSupplement, kWithdraw, kEvaluate, kMerge, kUnmerge };
   Kind kind;
-  Status status;                          // the status after the change
-  std::optional<Supplement> supplement;   // kSupplement
-  std::optional<Evaluation> evaluation;   // kEvaluate
-  std::string master_id;                  // kMerge: the master; kUnmerge: the former master
-  std::string description;                // the timeline entry
+  Status status;                         // the status after the change
+  std::optional<Supplement> supplement;  // kSupplement
+  std::optional<Evaluation> evaluation;  // kEvaluate
+  std::string master_id;                 // kMerge: the master; kUnmerge: the former master
+  std::string description;               // the timeline entry
 };
 
 // Decides the change for `current` (locked), or refuses with a status. CANCELLED means "nothing
@@ -68,6 +68,11 @@ class IntakeStore {
   virtual absl::Status FillTexts(std::vector<DuplicateCandidate>& candidates) = 0;
   // The blind index the store would keep for `address` (empty for an empty address).
   virtual std::string AddressKey(const std::string& address) const = 0;
+  // Appends to the insert-only record of who was shown the sealed details of confidential
+  // requests (request ids, the reader's role and identity, the call, the instant).
+  virtual absl::Status RecordSealedReads(const std::vector<std::string>& request_ids,
+                                         const std::string& reader, absl::Time at,
+                                         const CallContext& call) = 0;
 
   // Locks `ids` (in a fixed order), asks `decide` for each, and applies every mutation with its
   // history entry and event in one transaction; nothing is written if any decision fails.

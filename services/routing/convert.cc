@@ -36,6 +36,7 @@ v1::WorkOrder ToProto(const WorkOrder& o) {
   p.set_unit_id(o.unit_id);
   p.set_unit_name(o.unit_name);
   p.set_unit_kind(static_cast<v1::UnitKind>(o.unit_kind));
+  p.set_district_code(o.district_code);
   p.set_lead(o.lead);
   p.set_mode(static_cast<v1::HandlingMode>(o.mode));
   p.set_state(static_cast<v1::OrderState>(o.state));
@@ -86,6 +87,7 @@ WorkOrder FromProto(const v1::WorkOrder& p) {
   o.unit_name = p.unit_name();
   if (p.unit_kind() != v1::UNIT_KIND_UNSPECIFIED)
     o.unit_kind = static_cast<UnitKind>(p.unit_kind());
+  o.district_code = p.district_code();
   o.lead = p.lead();
   o.mode = static_cast<Mode>(p.mode());
   o.state = static_cast<OrderState>(p.state());

@@ -335,6 +335,7 @@ absl::StatusOr<std::vector<WorkOrder>> Routing::Dispatch(Store& s, RoutedRequest
     o.unit_id = units[i]->id;
     o.unit_name = units[i]->name;
     o.unit_kind = units[i]->kind;
+    o.district_code = r.facts.district_code;
     o.lead = i == 0;
     o.mode = rule.mode;
     o.rule_id = rule.id;

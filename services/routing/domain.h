@@ -178,6 +178,7 @@ struct WorkOrder {
   std::string unit_id;
   std::string unit_name;
   UnitKind unit_kind = UnitKind::kDepartment;
+  std::string district_code;  // the request's
   bool lead = true;
   Mode mode = Mode::kTriage;
   OrderState state = OrderState::kDispatched;

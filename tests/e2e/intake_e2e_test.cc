@@ -262,6 +262,12 @@ TEST_CASE("every RPC over gRPC: roles see what they may, personal data is sealed
   CHECK(got.request().requester().citizen().phone() == "138****8000");
   REQUIRE(s.Rpc(&Stub::GetRequest, get, &got, "commission_officer").ok());
   CHECK(got.request().requester().citizen().phone() == "13800138000");
+  // That read is on record (the clerk's masked read is not).
+  auto reads = s.app->database().Query(
+      "SELECT reader FROM intake_sealed_reads WHERE request_id = ?", {conf_resp.request().id()});
+  REQUIRE(reads.ok());
+  REQUIRE(reads->size() == 1);
+  CHECK((*reads)[0].Text(0) == "commission_officer");
 
   // Sealed at rest: no column of any row holds the phone, name, ID number or address in clear.
   auto rows = s.app->database().Query("SELECT * FROM intake_requests");

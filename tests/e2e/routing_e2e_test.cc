@@ -259,6 +259,32 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
   CHECK(lights.lights(0).colour() == escalation::v1::LIGHT_COLOUR_RED);
   CHECK(lights.lights(0).order_id() == order.id());
   CHECK(lights.lights(0).person_answerable().name() == order.person_answerable().name());
+  // Confidentiality, seen from a unit's side: nothing escalation answers — lights, cases, a
+  // case's log — carries the complainant's name, phone or words.
+  {
+    std::string seen;
+    escalation::v1::ListLightsResponse all_lights;
+    REQUIRE(s.Call(s.escalation_stub.get(), &escalation::v1::EscalationService::Stub::ListLights,
+                   escalation::v1::ListLightsRequest(), &all_lights)
+                .ok());
+    seen += all_lights.DebugString();
+    escalation::v1::ListCasesResponse cases;
+    REQUIRE(s.Call(s.escalation_stub.get(), &escalation::v1::EscalationService::Stub::ListCases,
+                   escalation::v1::ListCasesRequest(), &cases)
+                .ok());
+    REQUIRE(cases.cases_size() == 1);  // the red light opened a do-now case
+    seen += cases.DebugString();
+    escalation::v1::GetCaseRequest get_case;
+    get_case.set_id(cases.cases(0).id());
+    escalation::v1::GetCaseResponse one_case;
+    REQUIRE(s.Call(s.escalation_stub.get(), &escalation::v1::EscalationService::Stub::GetCase,
+                   get_case, &one_case)
+                .ok());
+    seen += one_case.DebugString();
+    for (const char* secret : {"李四", "13800138000", "材料齐全", "营业执照变更"}) {
+      CHECK(seen.find(secret) == std::string::npos);
+    }
+  }
 
   rv1::SignForWorkOrderRequest sign;
   sign.set_request_id("sign-1");
