@@ -50,7 +50,7 @@ EscalationConfig EscalationConfig::FromEnv(server::Env& env) {
   if (!c.routing_address.empty()) c.routing_address = env.Address("JIBAN_ROUTING_ADDR", "");
   c.policy.yellow_share = env.Number("JIBAN_YELLOW_SHARE", 0.8, 0.5, 0.99);
   c.policy.max_returns = env.Int("JIBAN_MAX_RETURNS", 2, 1, 10);
-  c.scan_interval = env.Seconds("JIBAN_SCAN_SECONDS", 1, 0.05, 60);
+  c.scan_interval = env.Seconds("JIBAN_SCAN_SECONDS", 0.25, 0.05, 60);
   return c;
 }
 

@@ -33,11 +33,11 @@ struct EscalationConfig {
   db::MigrateMode migrate = db::MigrateMode::kApply;
   std::string routing_address;  // routing's event stream
   Policy policy;
-  absl::Duration scan_interval = absl::Seconds(1);
+  absl::Duration scan_interval = absl::Milliseconds(250);
 
   // JIBAN_DB_DSN, JIBAN_DB_POOL_SIZE, JIBAN_DB_MIGRATE, JIBAN_ROUTING_ADDR (required),
   // JIBAN_YELLOW_SHARE (0.5..0.99, default 0.8), JIBAN_MAX_RETURNS (1..10, default 2),
-  // JIBAN_SCAN_SECONDS (0.05..60, default 1).
+  // JIBAN_SCAN_SECONDS (0.05..60, default 0.25).
   static EscalationConfig FromEnv(server::Env& env);
 };
 
