@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include "libs/clock/page.h"
+
 namespace jiban {
 namespace {
 
@@ -14,9 +16,8 @@ TEST_CASE("fake clock runs days of simulated time instantly") {
   absl::Mutex mu;
   bool cancel = false;
   bool reached = false;
-  std::thread sleeper([&] {
-    reached = clock.SleepUntil(start + absl::Hours(24 * 30), &cancel, &mu);
-  });
+  std::thread sleeper(
+      [&] { reached = clock.SleepUntil(start + absl::Hours(24 * 30), &cancel, &mu); });
   while (clock.sleepers() == 0) std::this_thread::yield();
   for (int day = 0; day < 30; ++day) clock.Advance(absl::Hours(24));
   sleeper.join();
@@ -29,7 +30,8 @@ TEST_CASE("a sleeper can be cancelled") {
   absl::Mutex mu;
   bool cancel = false;
   bool reached = true;
-  std::thread sleeper([&] { reached = clock.SleepUntil(clock.Now() + absl::Hours(1), &cancel, &mu); });
+  std::thread sleeper(
+      [&] { reached = clock.SleepUntil(clock.Now() + absl::Hours(1), &cancel, &mu); });
   while (clock.sleepers() == 0) std::this_thread::yield();
   {
     absl::MutexLock lock(&mu);
@@ -83,6 +85,32 @@ TEST_CASE("ids are unique across threads") {
   std::set<std::string> all;
   for (const auto& out : per_thread) all.insert(out.begin(), out.end());
   CHECK(all.size() == 20000);
+}
+
+TEST_CASE("pages: sizes and tokens are checked, a page fetched one long tells what follows") {
+  Violations bad;
+  CheckPage(-1, "not-a-token", 20, 100, bad);
+  auto st = bad.Status();
+  REQUIRE(FieldViolationsOf(st).size() == 2);
+  CHECK(FieldViolationsOf(st)[0].field == "page_size");
+  CHECK(FieldViolationsOf(st)[1].field == "page_token");
+  Violations v;
+  const PageRequest first = CheckPage(0, "", 3, 100, v);
+  CHECK(v.empty());
+  CHECK(first.size == 3);
+  CHECK(first.fetch() == 4);
+  FakeClock clock;
+  IdGenerator make(clock);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(make.Next());
+  const std::vector<std::string> all = ids;
+  const std::string token = CutPage(ids, first, [](const std::string& id) { return id; });
+  CHECK(ids == std::vector<std::string>(all.begin(), all.begin() + 3));
+  const PageRequest second = CheckPage(3, token, 3, 100, v);
+  CHECK(v.empty());
+  CHECK(second.after_id == all[2]);
+  std::vector<std::string> rest = {all[3]};
+  CHECK(CutPage(rest, second, [](const std::string& id) { return id; }).empty());
 }
 
 }  // namespace

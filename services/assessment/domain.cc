@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "libs/calendar/calendar.h"
+#include "libs/clock/page.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
 
@@ -801,19 +802,11 @@ absl::StatusOr<std::vector<Objection>> Assessment::Objections(const std::string&
                                                               std::string* next_token) {
   Violations v;
   if (unit_id.size() > 64) v.Add("unit_id", "at most 64 characters");
-  if (page_size < 0 || page_size > 200) v.Add("page_size", "between 0 and 200");
-  std::string before;
-  if (!token.empty() && !DecodePageToken(token, &before)) {
-    v.Add("page_token", "not a token this service issued");
-  }
+  const PageRequest request = CheckPage(page_size, token, 50, 200, v);
   if (!v.empty()) return v.Status();
-  const int want = page_size == 0 ? 50 : page_size;
-  JIBAN_ASSIGN_OR_RETURN(auto list, reader_.ListObjections(unit_id, state, before, want + 1));
-  next_token->clear();
-  if (static_cast<int>(list.size()) > want) {
-    list.resize(static_cast<size_t>(want));
-    *next_token = EncodePageToken(list.back().id);
-  }
+  JIBAN_ASSIGN_OR_RETURN(auto list,
+                         reader_.ListObjections(unit_id, state, request.after_id, request.fetch()));
+  *next_token = CutPage(list, request, [](const Objection& o) { return o.id; });
   return list;
 }
 

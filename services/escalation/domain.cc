@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/clock/page.h"
 #include "libs/crypto/sealer.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
@@ -312,19 +313,12 @@ absl::StatusOr<std::vector<Light>> Escalation::List(LightQuery q, int page_size,
                                                     const std::string& token,
                                                     std::string* next_token) {
   Violations v;
-  if (page_size < 0 || page_size > 100) v.Add("page_size", "between 0 and 100");
-  if (!token.empty() && !DecodePageToken(token, &q.before_id)) {
-    v.Add("page_token", "not a token this service issued");
-  }
+  const PageRequest request = CheckPage(page_size, token, 20, 100, v);
   if (!v.empty()) return v.Status();
-  const int want = page_size == 0 ? 20 : page_size;
-  q.limit = want + 1;
+  q.before_id = request.after_id;
+  q.limit = request.fetch();
   JIBAN_ASSIGN_OR_RETURN(auto lights, reader_.ListLights(q));
-  next_token->clear();
-  if (static_cast<int>(lights.size()) > want) {
-    lights.resize(static_cast<size_t>(want));
-    *next_token = EncodePageToken(lights.back().id);
-  }
+  *next_token = CutPage(lights, request, [](const Light& l) { return l.id; });
   return lights;
 }
 
@@ -441,19 +435,12 @@ absl::StatusOr<std::vector<Case>> Escalation::ListCases(CaseQuery q, int page_si
                                                         const std::string& token,
                                                         std::string* next_token) {
   Violations v;
-  if (page_size < 0 || page_size > 100) v.Add("page_size", "between 0 and 100");
-  if (!token.empty() && !DecodePageToken(token, &q.before_id)) {
-    v.Add("page_token", "not a token this service issued");
-  }
+  const PageRequest request = CheckPage(page_size, token, 20, 100, v);
   if (!v.empty()) return v.Status();
-  const int want = page_size == 0 ? 20 : page_size;
-  q.limit = want + 1;
+  q.before_id = request.after_id;
+  q.limit = request.fetch();
   JIBAN_ASSIGN_OR_RETURN(auto cases, reader_.ListCases(q));
-  next_token->clear();
-  if (static_cast<int>(cases.size()) > want) {
-    cases.resize(static_cast<size_t>(want));
-    *next_token = EncodePageToken(cases.back().id);
-  }
+  *next_token = CutPage(cases, request, [](const Case& c) { return c.id; });
   return cases;
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "libs/calendar/calendar.h"
+#include "libs/clock/page.h"
 #include "libs/pii/pii.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
@@ -505,12 +506,10 @@ absl::StatusOr<Request> Intake::Get(const std::string& id) { return Existing(id)
 absl::StatusOr<Intake::Page> Intake::List(const ListFilter& f, int page_size,
                                           const std::string& token) {
   Violations v;
-  if (page_size < 0 || page_size > 100) v.Add("page_size", "between 0 and 100");
+  const PageRequest request = CheckPage(page_size, token, 20, 100, v);
   ListQuery q;
-  q.limit = page_size == 0 ? 20 : page_size;
-  if (!token.empty() && !DecodePageToken(token, &q.before_id)) {
-    v.Add("page_token", "not a token this service issued");
-  }
+  q.limit = request.fetch();
+  q.before_id = request.after_id;
   q.filter = f;
   if (static_cast<int>(f.status) < 0 || static_cast<int>(f.status) > 5) v.Add("status", "unknown");
   if (static_cast<int>(f.nature) < 0 || static_cast<int>(f.nature) > kMaxNature) {
@@ -534,15 +533,9 @@ absl::StatusOr<Intake::Page> Intake::List(const ListFilter& f, int page_size,
     }
   }
   if (!v.empty()) return v.Status();
-  q.limit += 1;  // one more tells whether there is a next page
-  JIBAN_ASSIGN_OR_RETURN(auto rows, store_.List(q));
   Page page;
-  const size_t want = static_cast<size_t>(q.limit - 1);
-  if (rows.size() > want) {
-    rows.resize(want);
-    page.next_page_token = EncodePageToken(rows.back().id);
-  }
-  page.requests = std::move(rows);
+  JIBAN_ASSIGN_OR_RETURN(page.requests, store_.List(q));
+  page.next_page_token = CutPage(page.requests, request, [](const Request& r) { return r.id; });
   return page;
 }
 

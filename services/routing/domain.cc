@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "libs/clock/page.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
 
@@ -501,20 +502,13 @@ absl::StatusOr<WorkOrder> Routing::Get(const std::string& id) {
 
 absl::StatusOr<Routing::Page> Routing::List(OrderQuery q, int page_size, const std::string& token) {
   Violations v;
-  if (page_size < 0 || page_size > 100) v.Add("page_size", "between 0 and 100");
-  if (!token.empty() && !DecodePageToken(token, &q.before_id)) {
-    v.Add("page_token", "not a token this service issued");
-  }
+  const PageRequest request = CheckPage(page_size, token, 20, 100, v);
   if (!v.empty()) return v.Status();
-  q.limit = page_size == 0 ? 20 : page_size;
-  const int want = q.limit;
-  q.limit = want + 1;
+  q.before_id = request.after_id;
+  q.limit = request.fetch();
   Page page;
   JIBAN_ASSIGN_OR_RETURN(page.orders, reader_.ListOrders(q));
-  if (static_cast<int>(page.orders.size()) > want) {
-    page.orders.resize(static_cast<size_t>(want));
-    page.next_page_token = EncodePageToken(page.orders.back().id);
-  }
+  page.next_page_token = CutPage(page.orders, request, [](const WorkOrder& o) { return o.id; });
   return page;
 }
 
@@ -761,19 +755,12 @@ absl::StatusOr<WorkOrder> Routing::Reply(const std::string& order_id, Outcome ou
 
 absl::StatusOr<Routing::TriagePage> Routing::ListTriage(int page_size, const std::string& token) {
   Violations v;
-  if (page_size < 0 || page_size > 100) v.Add("page_size", "between 0 and 100");
-  std::string after;
-  if (!token.empty() && !DecodePageToken(token, &after)) {
-    v.Add("page_token", "not a token this service issued");
-  }
+  const PageRequest request = CheckPage(page_size, token, 20, 100, v);
   if (!v.empty()) return v.Status();
-  const int want = page_size == 0 ? 20 : page_size;
   TriagePage page;
-  JIBAN_ASSIGN_OR_RETURN(page.items, reader_.ListTriage(after, want + 1));
-  if (static_cast<int>(page.items.size()) > want) {
-    page.items.resize(static_cast<size_t>(want));
-    page.next_page_token = EncodePageToken(page.items.back().facts.id);
-  }
+  JIBAN_ASSIGN_OR_RETURN(page.items, reader_.ListTriage(request.after_id, request.fetch()));
+  page.next_page_token =
+      CutPage(page.items, request, [](const RoutedRequest& r) { return r.facts.id; });
   return page;
 }
 
