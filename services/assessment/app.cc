@@ -1,5 +1,8 @@
 #include "services/assessment/app.h"
 
+#include <iostream>
+#include <tuple>
+
 #include "grpcpp/create_channel.h"
 #include "libs/embedded/embedded.h"
 #include "libs/server/config_file.h"
@@ -65,12 +68,12 @@ absl::StatusOr<std::unique_ptr<AssessmentApp>> AssessmentApp::Create(const Asses
       std::make_unique<Assessment>(*app->transactor_, *app->reader_, *app->clock_, *app->ids_);
   JIBAN_RETURN_IF_ERROR(app->assessment_->Bootstrap(std::move(scheme)));
   app->handler_ = std::make_unique<AssessmentHandler>(*app->assessment_);
-  for (auto [source, address] : {std::pair{"intake", &config.intake_address},
-                                 {"routing", &config.routing_address},
-                                 {"escalation", &config.escalation_address}}) {
+  for (auto [source, name, address] : {std::tuple{"intake", kConsumers[0], &config.intake_address},
+                                       {"routing", kConsumers[1], &config.routing_address},
+                                       {"escalation", kConsumers[2], &config.escalation_address}}) {
     auto consumer = std::make_unique<events::Consumer>(
         events::ConsumerOptions{
-            .name = std::string("assessment<-") + source,
+            .name = name,
             .source = grpc::CreateChannel(*address, grpc::InsecureChannelCredentials())},
         *app->db_,
         [decoder = std::make_shared<FactDecoder>()](
@@ -103,7 +106,28 @@ void AssessmentApp::Stop() {
 
 AssessmentApp::~AssessmentApp() { Stop(); }
 
-int RunStandalone(const char* program) {
+int RunStandalone(const char* program, const std::vector<std::string>& args) {
+  if (args.size() == 1 && args[0] == "rebuild") {
+    server::Env env;
+    const std::string dsn = env.Required("JIBAN_DB_DSN");
+    if (auto s = env.Validate(); !s.ok()) {
+      std::cerr << program << ": " << s.message() << "\n";
+      return 2;
+    }
+    auto db = db::Database::Open(dsn, {.pool_size = 1});
+    absl::Status done = db.ok() ? ForgetFacts(**db) : db.status();
+    if (!done.ok()) {
+      std::cerr << program << ": " << done.message() << "\n";
+      return 1;
+    }
+    std::cout << "facts forgotten: the next start replays intake's, routing's and escalation's"
+                 " events from sequence 0\n";
+    return 0;
+  }
+  if (!args.empty()) {
+    std::cerr << "usage: " << program << " [rebuild]\n";
+    return 2;
+  }
   return server::RunApp<AssessmentApp, AssessmentConfig>(program, "assessment", 8084, 9094);
 }
 

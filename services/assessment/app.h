@@ -35,8 +35,10 @@ struct AssessmentConfig {
   static AssessmentConfig FromEnv(server::Env& env);
 };
 
-// Runs assessment from the environment until SIGTERM (jiban-assessment, `jiban assessment`).
-int RunStandalone(const char* program);
+// Runs assessment from the environment until SIGTERM (jiban-assessment, `jiban assessment`), or,
+// with args "rebuild", forgets the facts of the database JIBAN_DB_DSN names so that the next start
+// replays the event logs from sequence 0 (exit 0 done, 1 failed, 2 bad configuration).
+int RunStandalone(const char* program, const std::vector<std::string>& args = {});
 
 // The scheme that ships with the product (services/assessment/defaults/scheme.json).
 absl::StatusOr<Scheme> DefaultScheme();

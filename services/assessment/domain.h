@@ -118,7 +118,6 @@ OrderFacts Fold(const std::optional<OrderFacts>& before, const OrderSnapshot& s)
 // order's events are folded, so a replay may split a log among threads.
 OrderFacts Merge(const OrderFacts& a, const OrderFacts& b);
 
-
 // The requester's latest evaluation of a request (from intake's events).
 struct Evaluation {
   std::string request_id;

@@ -118,6 +118,20 @@ std::vector<db::MigrationSet> Migrations(db::Dialect dialect) {
           generated::assessment_migrations(dialect)};
 }
 
+absl::Status ForgetFacts(db::Database& db) {
+  return db.Transact([](db::Transaction& tx) -> absl::Status {
+    for (const char* table : {"assessment_orders", "assessment_units", "assessment_evaluations",
+                              "assessment_lights", "assessment_cases"}) {
+      JIBAN_RETURN_IF_ERROR(tx.Execute(absl::StrCat("DELETE FROM ", table)).status());
+    }
+    for (const char* consumer : kConsumers) {
+      JIBAN_RETURN_IF_ERROR(
+          tx.Execute("DELETE FROM jiban_consumer_cursors WHERE consumer = ?", {consumer}).status());
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<std::optional<OrderFacts>> SqlStore::GetOrder(const std::string& order_id) {
   JIBAN_ASSIGN_OR_RETURN(auto row,
                          tx_.QueryOne(absl::StrCat("SELECT ", kOrderColumns,

@@ -13,6 +13,15 @@ namespace jiban::assessment {
 
 std::vector<db::MigrationSet> Migrations(db::Dialect dialect);
 
+// The consumers' names, by source ("assessment<-intake", ...).
+inline constexpr const char* kConsumers[] = {"assessment<-intake", "assessment<-routing",
+                                             "assessment<-escalation"};
+
+// Forgets every fact and the consumers' cursors, in one transaction, so that the next start
+// replays the three event logs from sequence 0 (`jiban-assessment rebuild`). Schemes, published
+// scores, objections and the audit trail stay.
+absl::Status ForgetFacts(db::Database& db);
+
 class SqlStore final : public Store {
  public:
   explicit SqlStore(db::Transaction& tx) : tx_(tx) {}

@@ -89,6 +89,41 @@ TEST_CASE("the database's facts score exactly as a replay of the same events in 
   }
 }
 
+TEST_CASE("a rebuild forgets the facts and the cursors, and the replay scores the same",
+          "[assessment][sql]") {
+  const auto dialect = GENERATE(from_range(jiban::testing::Drivers()));
+  INFO(jiban::testing::DialectName(dialect));
+  Rig rig(dialect);
+  const fixtures::Streams s = fixtures::Generate(150, 21);
+  rig.Load(s);
+  for (const char* consumer : kConsumers) {
+    REQUIRE(rig.tdb->db()
+                .Execute("INSERT INTO jiban_consumer_cursors (consumer, last_sequence,"
+                         " updated_at_ms) VALUES (?, 42, 0)",
+                         {consumer})
+                .ok());
+  }
+  REQUIRE(rig.assessment.Publish("2026-11", false, Call()).ok());
+  auto before = rig.assessment.RankClass("2026-11", UnitClass::kDistrict, 0);
+  REQUIRE(before.ok());
+  REQUIRE(ForgetFacts(rig.tdb->db()).ok());
+  for (const char* table : {"assessment_orders", "assessment_evaluations", "assessment_lights",
+                            "assessment_cases", "jiban_consumer_cursors"}) {
+    CHECK(rig.Count(std::string("SELECT COUNT(*) FROM ") + table) == 0);
+  }
+  // The published period is kept; the live facts come back from the replay.
+  CHECK(rig.Count("SELECT COUNT(*) FROM assessment_scores") == 6);
+  rig.Load(s);
+  REQUIRE(rig.assessment.Publish("2026-11", true, Call()).ok());
+  auto after = rig.assessment.RankClass("2026-11", UnitClass::kDistrict, 0);
+  REQUIRE(after.ok());
+  REQUIRE(after->all.size() == before->all.size());
+  for (size_t i = 0; i < after->all.size(); ++i) {
+    CHECK(after->all[i].score.unit_id == before->all[i].score.unit_id);
+    CHECK(after->all[i].score.total_centipoints == before->all[i].score.total_centipoints);
+  }
+}
+
 TEST_CASE("scheme versions apply by effective date and a published period stays until recomputed",
           "[assessment][sql]") {
   const auto dialect = GENERATE(from_range(jiban::testing::Drivers()));

@@ -153,7 +153,10 @@ int main(int argc, char** argv) {
     return jiban::escalation::RunStandalone("jiban escalation",
                                             std::vector<std::string>(argv + 2, argv + argc));
   }
-  if (command == "assessment") return jiban::assessment::RunStandalone("jiban assessment");
+  if (command == "assessment") {
+    return jiban::assessment::RunStandalone("jiban assessment",
+                                            std::vector<std::string>(argv + 2, argv + argc));
+  }
   if (command == "routing") {
     return jiban::routing::RunStandalone("jiban routing",
                                          std::vector<std::string>(argv + 2, argv + argc));

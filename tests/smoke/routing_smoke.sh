@@ -124,24 +124,39 @@ verified=$(JIBAN_DB_DSN="sqlite:$work/escalation.db" "$escalation" verify-log) \
 grep -q '^intact: 1 entries' <<<"$verified" || fail "verify-log: $verified"
 
 # 4c. Assessment, started last, catches up from all three streams and scores the window.
-JIBAN_DB_DSN="sqlite:$work/assessment.db" JIBAN_GRPC_ADDR=127.0.0.1:0 \
-  JIBAN_METRICS_ADDR=127.0.0.1:0 JIBAN_INTAKE_ADDR="127.0.0.1:${intake_url##*:}" \
-  JIBAN_ROUTING_ADDR="127.0.0.1:${routing_url##*:}" \
-  JIBAN_ESCALATION_ADDR="127.0.0.1:${escalation_url##*:}" start assessment "$assessment"
-assessment_url="http://127.0.0.1:$grpc_port"
+start_assessment() {  # name
+  JIBAN_DB_DSN="sqlite:$work/assessment.db" JIBAN_GRPC_ADDR=127.0.0.1:0 \
+    JIBAN_METRICS_ADDR=127.0.0.1:0 JIBAN_INTAKE_ADDR="127.0.0.1:${intake_url##*:}" \
+    JIBAN_ROUTING_ADDR="127.0.0.1:${routing_url##*:}" \
+    JIBAN_ESCALATION_ADDR="127.0.0.1:${escalation_url##*:}" start "$1" "$assessment"
+  assessment_url="http://127.0.0.1:$grpc_port"
+}
 month=$(TZ=Asia/Shanghai date +%Y-%m)
-# Polls the score (a bounded wait on a condition) until the red light has been applied.
 score_req="{\"unitId\":\"window.could-not-get-done\",\"period\":\"$month\"}"
-timeout 20 bash -c "until $buf curl --protocol grpc --http2-prior-knowledge --timeout 5s \
-    -d '$score_req' $assessment_url/jiban.assessment.v1.AssessmentService/GetUnitScore \
-    2>/dev/null | grep -q '\"redLights\": 1'; do :; done" || fail "assessment never scored the light"
-score=$(bufcurl -d "$score_req" "$assessment_url/jiban.assessment.v1.AssessmentService/GetUnitScore")
-grep -q '"orders": 1' <<<"$score" || fail "score: $score"
-grep -q '"unitClass": "UNIT_CLASS_WINDOW"' <<<"$score" || fail "score: $score"
+scored() {  # polls the score (a bounded wait on a condition) until the red light has been applied
+  timeout 20 bash -c "until $buf curl --protocol grpc --http2-prior-knowledge --timeout 5s \
+      -d '$score_req' $assessment_url/jiban.assessment.v1.AssessmentService/GetUnitScore \
+      2>/dev/null | grep -q '\"redLights\": 1'; do :; done" || fail "assessment never scored the light"
+  score=$(bufcurl -d "$score_req" "$assessment_url/jiban.assessment.v1.AssessmentService/GetUnitScore")
+  grep -q '"orders": 1' <<<"$score" || fail "score: $score"
+  grep -q '"unitClass": "UNIT_CLASS_WINDOW"' <<<"$score" || fail "score: $score"
+}
+start_assessment assessment
+scored
 scheme=$(bufcurl -d '{}' "$assessment_url/jiban.assessment.v1.AssessmentService/GetScheme")
 [ "$(grep -c '"metric"' <<<"$scheme")" = 11 ] || fail "the shipped scheme has not 11 sub-items"
 curl -sS -o "$work/assessment-metrics" "http://127.0.0.1:$metrics_port/metrics"
 promtool check metrics <"$work/assessment-metrics" || fail "promtool check metrics (assessment)"
+# Rebuild: SIGTERM (exit 0), forget the facts, start again: the replay from sequence 0 scores the
+# same.
+assessment_pid=${pids[-1]}
+kill -TERM "$assessment_pid"
+wait "$assessment_pid" || fail "assessment exited non-zero after SIGTERM"
+JIBAN_DB_DSN="sqlite:$work/assessment.db" "$assessment" rebuild >"$work/rebuild.out" 2>&1 \
+  || fail "rebuild: $(cat "$work/rebuild.out")"
+grep -q 'from sequence 0' "$work/rebuild.out" || fail "rebuild said: $(cat "$work/rebuild.out")"
+start_assessment assessment-rebuilt
+scored
 
 url=$routing_url
 metrics_port=$routing_metrics
