@@ -262,11 +262,13 @@ bool Later(const Evaluation& a, const Evaluation& b) {
   return std::tie(a.dissatisfied, a.resolved) > std::tie(b.dissatisfied, b.resolved);
 }
 
+absl::Status FactSink::FoldOrder(const OrderSnapshot& s) {
+  JIBAN_ASSIGN_OR_RETURN(auto before, GetOrder(s.order.order_id));
+  return PutOrder(Fold(before, s));
+}
+
 absl::Status Apply(FactSink& s, const Incoming& in) {
-  for (const OrderSnapshot& o : in.orders) {
-    JIBAN_ASSIGN_OR_RETURN(auto before, s.GetOrder(o.order.order_id));
-    JIBAN_RETURN_IF_ERROR(s.PutOrder(Fold(before, o)));
-  }
+  for (const OrderSnapshot& o : in.orders) JIBAN_RETURN_IF_ERROR(s.FoldOrder(o));
   for (const Evaluation& e : in.evaluations) {
     JIBAN_ASSIGN_OR_RETURN(auto before, s.GetEvaluation(e.request_id));
     if (!before || Later(e, *before)) JIBAN_RETURN_IF_ERROR(s.PutEvaluation(e));
@@ -293,6 +295,16 @@ auto Find(const M& m, const std::string& key) -> std::optional<typename M::mappe
 absl::StatusOr<std::optional<OrderFacts>> MemoryFacts::GetOrder(const std::string& id) {
   return Find(orders_, id);
 }
+absl::Status MemoryFacts::FoldOrder(const OrderSnapshot& s) {
+  auto [it, inserted] = orders_.try_emplace(s.order.order_id);
+  it->second = Fold(inserted ? std::nullopt : std::optional<OrderFacts>(std::move(it->second)), s);
+  auto& unit = units_[it->second.unit_id];
+  if (unit.first != it->second.unit_name || unit.second != it->second.unit_class) {
+    unit = {it->second.unit_name, it->second.unit_class};
+  }
+  return absl::OkStatus();
+}
+
 absl::Status MemoryFacts::PutOrder(const OrderFacts& f) {
   orders_[f.order_id] = f;
   auto& unit = units_[f.unit_id];
@@ -320,11 +332,11 @@ absl::Status MemoryFacts::PutCase(const CaseFact& c) {
 
 void MemoryFacts::MergeFrom(MemoryFacts&& other) {
   for (auto& [id, o] : other.orders_) {
-    auto [it, inserted] = orders_.try_emplace(id, o);
+    auto [it, inserted] = orders_.try_emplace(id, std::move(o));
     if (!inserted) it->second = Merge(it->second, o);
   }
   for (auto& [id, e] : other.evaluations_) {
-    auto [it, inserted] = evaluations_.try_emplace(id, e);
+    auto [it, inserted] = evaluations_.try_emplace(id, std::move(e));
     if (!inserted && Later(e, it->second)) it->second = e;
   }
   lights_.merge(other.lights_);

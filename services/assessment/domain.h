@@ -252,6 +252,8 @@ class FactSink {
   virtual absl::Status PutLight(const LightFact& l) = 0;        // insert; a repeat is ignored
   virtual absl::StatusOr<std::optional<CaseFact>> GetCase(const std::string& case_id) = 0;
   virtual absl::Status PutCase(const CaseFact& c) = 0;  // insert or replace
+  // Folds a snapshot into the order's facts (Fold): read, fold, write; a sink may do it in place.
+  virtual absl::Status FoldOrder(const OrderSnapshot& s);
 };
 
 // A change to a supervision case (from escalation's events).
@@ -281,6 +283,7 @@ class MemoryFacts final : public FactSink {
   absl::Status PutLight(const LightFact& l) override;
   absl::StatusOr<std::optional<CaseFact>> GetCase(const std::string& case_id) override;
   absl::Status PutCase(const CaseFact& c) override;
+  absl::Status FoldOrder(const OrderSnapshot& s) override;  // in place
   // As Reader::Facts (without objections: those are assessment's own records, not events).
   std::vector<UnitFacts> Facts(absl::Time start, absl::Time end, const std::string& unit_id) const;
   size_t orders() const { return orders_.size(); }
