@@ -20,8 +20,6 @@
 #include "grpcpp/security/credentials.h"
 #include "proto/grpc/health/v1/health.grpc.pb.h"
 
-extern char** environ;
-
 namespace jiban::testing {
 
 int FreePort() {

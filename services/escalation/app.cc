@@ -112,6 +112,7 @@ absl::StatusOr<std::unique_ptr<EscalationApp>> EscalationApp::Create(const Escal
   server.AddService(app->events_service_.get(), "jiban.events.v1.EventLogService");
   db::Database* db = app->db_.get();
   server.AddReadinessCheck([db] { return db->Ping(); });
+  app->logger_ = &server.logger();
   EscalationApp* self = app.get();
   server.OnDrain([self] { self->Stop(); });
   app->log_->Start();
@@ -122,12 +123,11 @@ absl::StatusOr<std::unique_ptr<EscalationApp>> EscalationApp::Create(const Escal
 }
 
 void EscalationApp::ScanLoop(absl::Duration interval) {
-  server::Logger logger("escalation", &std::cerr);
   int64_t head = 0;  // the case log's last entry already logged as an anchor
   while (true) {
     auto fired = escalation_->Tick(clock_->Now());
     if (!fired.ok()) {
-      logger.Warn("timer scan failed; retrying", {{"reason", ReasonOf(fired.status())}});
+      logger_->Warn("timer scan failed; retrying", {{"reason", ReasonOf(fired.status())}});
     }
     if (auto counts = reader_->CountActive("", ""); counts.ok()) {
       for (Cause c : {Cause::kSignForNear, Cause::kSignForOverdue, Cause::kHandlingNear,
@@ -151,15 +151,15 @@ void EscalationApp::ScanLoop(absl::Duration interval) {
     }
     // Every new head of the case log goes to the log, whose collector keeps it off this machine:
     // the anchors `verify-log --anchor=SEQUENCE:HASH` checks against.
+    const int64_t logged = head;
+    std::string hash;
     for (auto page = reader_->Actions("", head, 1000); page.ok() && !page->empty();
          page = reader_->Actions("", head, 1000)) {
       head = page->back().sequence;
-      if (page->size() < 1000) {
-        logger.Info("case log head",
-                    {{"anchor", absl::StrCat(page->back().sequence, ":", page->back().hash)}});
-        break;
-      }
+      hash = page->back().hash;
+      if (page->size() < 1000) break;
     }
+    if (head != logged) logger_->Info("case log head", {{"anchor", absl::StrCat(head, ":", hash)}});
     absl::MutexLock lock(&mu_);
     if (mu_.AwaitWithTimeout(absl::Condition(&stop_), interval)) return;
   }

@@ -75,6 +75,7 @@ class EscalationApp {
   std::unique_ptr<EscalationHandler> handler_;
   std::unique_ptr<events::EventLogService> events_service_;
   std::unique_ptr<events::Consumer> consumer_;
+  server::Logger* logger_ = nullptr;  // the server's: JSON lines with the service's name
   prometheus::Family<prometheus::Gauge>* active_ = nullptr;
   prometheus::Family<prometheus::Gauge>* open_cases_ = nullptr;
   absl::Mutex mu_;

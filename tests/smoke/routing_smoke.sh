@@ -122,6 +122,13 @@ grep -q '^jiban_escalation_open_cases{kind="do_now"} 1' "$work/escalation-metric
 verified=$(JIBAN_DB_DSN="sqlite:$work/escalation.db" "$escalation" verify-log) \
   || fail "verify-log: $verified"
 grep -q '^intact: 1 entries' <<<"$verified" || fail "verify-log: $verified"
+# The service logs each new chain head (the anchor kept off the machine); verify-log checks it.
+timeout 10 grep -q -m1 '"msg":"case log head"' <(tail -n +1 -f "$work/escalation.log") \
+  || fail "no case log head in escalation's log"
+anchor=$(grep -o '"anchor":"[0-9]*:[0-9a-f]*"' "$work/escalation.log" | tail -1 | cut -d'"' -f4)
+verified=$(JIBAN_DB_DSN="sqlite:$work/escalation.db" "$escalation" verify-log --anchor="$anchor") \
+  || fail "verify-log --anchor=$anchor: $verified"
+grep -q 'anchor matches' <<<"$verified" || fail "verify-log --anchor: $verified"
 
 # 4c. Assessment, started last, catches up from all three streams and scores the window.
 start_assessment() {  # name
