@@ -1,5 +1,6 @@
 #include "libs/pii/pii.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -197,6 +198,29 @@ std::string MaskAddress(absl::string_view address) {
   std::string out;
   for (size_t i = 0; i < cps.size() && i < 6; ++i) AppendUtf8(cps[i], &out);
   return out + "***";
+}
+
+std::vector<uint64_t> Bigrams(absl::string_view s) {
+  // Code points of letters, digits and CJK; ASCII punctuation and spaces and the CJK symbol and
+  // full-width punctuation blocks are skipped.
+  std::vector<uint32_t> cps;
+  for (const char32_t cp : DecodeUtf8(s)) {
+    if (cp < 0x80 && !absl::ascii_isalnum(static_cast<char>(cp))) continue;
+    if ((cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFF0F) ||
+        (cp >= 0xFF1A && cp <= 0xFF20)) {
+      continue;
+    }
+    cps.push_back(cp < 0x80 ? static_cast<uint32_t>(absl::ascii_tolower(static_cast<char>(cp)))
+                            : cp);
+  }
+  std::vector<uint64_t> out;
+  for (size_t i = 0; i + 1 < cps.size(); ++i) {
+    out.push_back((static_cast<uint64_t>(cps[i]) << 32) | cps[i + 1]);
+  }
+  if (cps.size() == 1) out.push_back(cps[0]);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 }  // namespace jiban::pii

@@ -13,6 +13,7 @@
 #ifndef JIBAN_LIBS_PII_PII_H_
 #define JIBAN_LIBS_PII_PII_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,11 @@ size_t CodePoints(absl::string_view utf8);
 
 // UTF-8 → code points (invalid bytes become U+FFFD), and one code point appended as UTF-8.
 std::vector<char32_t> DecodeUtf8(absl::string_view utf8);
+
+// The sorted, distinct character bigrams of a text (each a pair of code points in one number),
+// ignoring ASCII punctuation and spaces and the CJK and full-width punctuation blocks, ASCII
+// lower-cased; a one-character text is that character. For similarity without a segmenter.
+std::vector<uint64_t> Bigrams(absl::string_view text);
 void AppendUtf8(char32_t code_point, std::string* out);
 
 }  // namespace jiban::pii

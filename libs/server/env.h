@@ -48,6 +48,19 @@ class Env {
   std::vector<std::string> errors_;
 };
 
+// The database settings every service reads, into a config with fields db_dsn, db_pool_size (its
+// value is the default) and migrate (a db::MigrateMode): JIBAN_DB_DSN (required),
+// JIBAN_DB_POOL_SIZE (1..512), JIBAN_DB_MIGRATE (apply | check).
+template <typename Config>
+void ReadDatabaseEnv(Env& env, Config& c) {
+  using Mode = decltype(c.migrate);
+  c.db_dsn = env.Required("JIBAN_DB_DSN");
+  c.db_pool_size = env.Int("JIBAN_DB_POOL_SIZE", c.db_pool_size, 1, 512);
+  c.migrate = env.OneOf("JIBAN_DB_MIGRATE", "apply", {"apply", "check"}) == "check"
+                  ? Mode::kCheckOnly
+                  : Mode::kApply;
+}
+
 }  // namespace jiban::server
 
 #endif  // JIBAN_LIBS_SERVER_ENV_H_

@@ -18,11 +18,7 @@ namespace jiban::assessment {
 
 AssessmentConfig AssessmentConfig::FromEnv(server::Env& env) {
   AssessmentConfig c;
-  c.db_dsn = env.Required("JIBAN_DB_DSN");
-  c.db_pool_size = env.Int("JIBAN_DB_POOL_SIZE", 8, 1, 512);
-  c.migrate = env.OneOf("JIBAN_DB_MIGRATE", "apply", {"apply", "check"}) == "check"
-                  ? db::MigrateMode::kCheckOnly
-                  : db::MigrateMode::kApply;
+  server::ReadDatabaseEnv(env, c);
   for (auto [name, field] : {std::pair{"JIBAN_INTAKE_ADDR", &c.intake_address},
                              {"JIBAN_ROUTING_ADDR", &c.routing_address},
                              {"JIBAN_ESCALATION_ADDR", &c.escalation_address}}) {

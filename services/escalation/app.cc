@@ -41,11 +41,7 @@ const char* ColourName(Colour c) { return c == Colour::kRed ? "red" : "yellow"; 
 
 EscalationConfig EscalationConfig::FromEnv(server::Env& env) {
   EscalationConfig c;
-  c.db_dsn = env.Required("JIBAN_DB_DSN");
-  c.db_pool_size = env.Int("JIBAN_DB_POOL_SIZE", 8, 1, 512);
-  c.migrate = env.OneOf("JIBAN_DB_MIGRATE", "apply", {"apply", "check"}) == "check"
-                  ? db::MigrateMode::kCheckOnly
-                  : db::MigrateMode::kApply;
+  server::ReadDatabaseEnv(env, c);
   c.routing_address = env.Required("JIBAN_ROUTING_ADDR");
   if (!c.routing_address.empty()) c.routing_address = env.Address("JIBAN_ROUTING_ADDR", "");
   c.policy.yellow_share = env.Number("JIBAN_YELLOW_SHARE", 0.8, 0.5, 0.99);

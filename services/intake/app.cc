@@ -12,11 +12,7 @@ namespace jiban::intake {
 
 IntakeConfig IntakeConfig::FromEnv(server::Env& env) {
   IntakeConfig c;
-  c.db_dsn = env.Required("JIBAN_DB_DSN");
-  c.db_pool_size = env.Int("JIBAN_DB_POOL_SIZE", 16, 1, 512);
-  c.migrate = env.OneOf("JIBAN_DB_MIGRATE", "apply", {"apply", "check"}) == "check"
-                  ? db::MigrateMode::kCheckOnly
-                  : db::MigrateMode::kApply;
+  server::ReadDatabaseEnv(env, c);
   c.field_keys = env.Secret("JIBAN_FIELD_KEYS");
   for (absl::string_view d :
        absl::StrSplit(env.String("JIBAN_DISTRICTS", ""), ',', absl::SkipWhitespace())) {

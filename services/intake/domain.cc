@@ -270,28 +270,7 @@ bool DuplicateEligible(Nature n) {
          n == Nature::kCouldNotGetDone;
 }
 
-Shingles ShinglesOf(const std::string& s) {
-  // Code points of letters, digits and CJK; ASCII punctuation and spaces and the CJK symbol and
-  // full-width punctuation blocks are skipped.
-  std::vector<uint32_t> cps;
-  for (const char32_t cp : pii::DecodeUtf8(s)) {
-    if (cp < 0x80 && !absl::ascii_isalnum(static_cast<char>(cp))) continue;
-    if ((cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFF0F) ||
-        (cp >= 0xFF1A && cp <= 0xFF20)) {
-      continue;
-    }
-    cps.push_back(cp < 0x80 ? static_cast<uint32_t>(absl::ascii_tolower(static_cast<char>(cp)))
-                            : cp);
-  }
-  Shingles out;
-  for (size_t i = 0; i + 1 < cps.size(); ++i) {
-    out.push_back((static_cast<uint64_t>(cps[i]) << 32) | cps[i + 1]);
-  }
-  if (cps.size() == 1) out.push_back(cps[0]);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
+Shingles ShinglesOf(const std::string& s) { return pii::Bigrams(s); }
 
 double Similarity(const Shingles& x, const Shingles& y) {
   if (x.empty() && y.empty()) return 1.0;

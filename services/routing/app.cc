@@ -45,11 +45,7 @@ absl::StatusOr<std::shared_ptr<const TextClassifier>> LoadModel(const std::strin
 
 RoutingConfig RoutingConfig::FromEnv(server::Env& env) {
   RoutingConfig c;
-  c.db_dsn = env.Required("JIBAN_DB_DSN");
-  c.db_pool_size = env.Int("JIBAN_DB_POOL_SIZE", 16, 1, 512);
-  c.migrate = env.OneOf("JIBAN_DB_MIGRATE", "apply", {"apply", "check"}) == "check"
-                  ? db::MigrateMode::kCheckOnly
-                  : db::MigrateMode::kApply;
+  server::ReadDatabaseEnv(env, c);
   c.intake_address = env.Required("JIBAN_INTAKE_ADDR");
   if (!c.intake_address.empty()) c.intake_address = env.Address("JIBAN_INTAKE_ADDR", "");
   c.units_file = env.String("JIBAN_UNITS_FILE", "");
