@@ -298,18 +298,19 @@ absl::StatusOr<std::optional<OrderFacts>> MemoryFacts::GetOrder(const std::strin
 absl::Status MemoryFacts::FoldOrder(const OrderSnapshot& s) {
   auto [it, inserted] = orders_.try_emplace(s.order.order_id);
   it->second = Fold(inserted ? std::nullopt : std::optional<OrderFacts>(std::move(it->second)), s);
-  auto& unit = units_[it->second.unit_id];
-  if (unit.first != it->second.unit_name || unit.second != it->second.unit_class) {
-    unit = {it->second.unit_name, it->second.unit_class};
-  }
+  NoteUnit(it->second);
   return absl::OkStatus();
 }
 
 absl::Status MemoryFacts::PutOrder(const OrderFacts& f) {
   orders_[f.order_id] = f;
+  NoteUnit(f);
+  return absl::OkStatus();
+}
+
+void MemoryFacts::NoteUnit(const OrderFacts& f) {
   auto& unit = units_[f.unit_id];
   if (unit.first != f.unit_name || unit.second != f.unit_class) unit = {f.unit_name, f.unit_class};
-  return absl::OkStatus();
 }
 absl::StatusOr<std::optional<Evaluation>> MemoryFacts::GetEvaluation(const std::string& id) {
   return Find(evaluations_, id);
@@ -524,10 +525,9 @@ absl::StatusOr<Scheme> Assessment::UpdateScheme(Scheme s, int64_t expected_versi
   return s;
 }
 
-absl::StatusOr<Assessment::Scored> Assessment::Live(const std::string& period,
+absl::StatusOr<Assessment::Scored> Assessment::Live(const Period& period,
                                                     const std::string& unit_id) {
-  Scored out;
-  JIBAN_ASSIGN_OR_RETURN(out.period, ParsePeriod(period));
+  Scored out{.period = period};
   JIBAN_ASSIGN_OR_RETURN(
       auto scheme, reader_.SchemeInForce(absl::ToCivilDay(out.period.start, calendar::CityZone())));
   if (!scheme) {
@@ -535,16 +535,16 @@ absl::StatusOr<Assessment::Scored> Assessment::Live(const std::string& period,
   }
   out.scheme = std::move(*scheme);
   out.as_of = std::min(out.period.end, clock_.Now());
-  JIBAN_ASSIGN_OR_RETURN(out.facts, reader_.Facts(out.period.start, out.period.end, unit_id));
-  for (const UnitFacts& f : out.facts) {
+  JIBAN_ASSIGN_OR_RETURN(auto facts, reader_.Facts(out.period.start, out.period.end, unit_id));
+  for (const UnitFacts& f : facts) {
     out.scores.push_back(Score(out.scheme, f, out.period, out.as_of));
   }
   return out;
 }
 
-absl::StatusOr<std::vector<UnitScore>> Assessment::Current(const std::string& period,
+absl::StatusOr<std::vector<UnitScore>> Assessment::Current(const Period& period,
                                                            const std::string& unit_id) {
-  JIBAN_ASSIGN_OR_RETURN(auto published, reader_.Published(period, unit_id));
+  JIBAN_ASSIGN_OR_RETURN(auto published, reader_.Published(period.key, unit_id));
   if (published) return *published;
   JIBAN_ASSIGN_OR_RETURN(Scored s, Live(period, unit_id));
   return std::move(s.scores);
@@ -566,8 +566,8 @@ absl::Status NotScored() {
 absl::StatusOr<UnitScore> Assessment::UnitScoreFor(const std::string& unit_id,
                                                    const std::string& period) {
   JIBAN_RETURN_IF_ERROR(CheckUnit(unit_id));
-  JIBAN_RETURN_IF_ERROR(ParsePeriod(period).status());
-  JIBAN_ASSIGN_OR_RETURN(auto scores, Current(period, unit_id));
+  JIBAN_ASSIGN_OR_RETURN(Period p, ParsePeriod(period));
+  JIBAN_ASSIGN_OR_RETURN(auto scores, Current(p, unit_id));
   if (scores.empty()) return NotScored();
   return scores[0];
 }
@@ -575,13 +575,13 @@ absl::StatusOr<UnitScore> Assessment::UnitScoreFor(const std::string& unit_id,
 absl::StatusOr<Rankings> Assessment::RankClass(const std::string& period, UnitClass cls,
                                                int list_size) {
   Violations v;
-  if (auto p = ParsePeriod(period); !p.ok())
-    v.Add("period", FieldViolationsOf(p.status())[0].description);
+  auto p = ParsePeriod(period);
+  if (!p.ok()) v.Add("period", FieldViolationsOf(p.status())[0].description);
   const int c = static_cast<int>(cls);
   if (c < 1 || c > 5) v.Add("unit_class", "required: a known class");
   if (list_size < 0 || list_size > 50) v.Add("list_size", "between 0 and 50");
   if (!v.empty()) return v.Status();
-  JIBAN_ASSIGN_OR_RETURN(auto scores, Current(period, ""));
+  JIBAN_ASSIGN_OR_RETURN(auto scores, Current(*p, ""));
   std::erase_if(scores, [cls](const UnitScore& s) { return s.unit_class != cls; });
   if (scores.empty()) return Rankings{};
   JIBAN_ASSIGN_OR_RETURN(Scheme scheme, GetScheme(scores[0].scheme_version, std::nullopt));
@@ -593,7 +593,7 @@ absl::StatusOr<Explanation> Assessment::Explain(const std::string& unit_id,
                                                 const std::string& sub_item_id) {
   JIBAN_RETURN_IF_ERROR(CheckUnit(unit_id));
   JIBAN_ASSIGN_OR_RETURN(Period p, ParsePeriod(period));
-  JIBAN_ASSIGN_OR_RETURN(auto scores, Current(period, unit_id));
+  JIBAN_ASSIGN_OR_RETURN(auto scores, Current(p, unit_id));
   if (scores.empty()) return NotScored();
   Explanation out{.scheme_version = scores[0].scheme_version};
   auto item = std::find_if(scores[0].sub_items.begin(), scores[0].sub_items.end(),
@@ -605,14 +605,14 @@ absl::StatusOr<Explanation> Assessment::Explain(const std::string& unit_id,
   JIBAN_ASSIGN_OR_RETURN(auto facts, reader_.Facts(p.start, p.end, unit_id));
   if (facts.empty()) return out;
   const std::set<std::string> against(item->against.begin(), item->against.end());
+  absl::flat_hash_map<std::string, const Evaluation*> evaluations;
+  for (const Evaluation& e : facts[0].evaluations) evaluations[e.request_id] = &e;
   for (const OrderFacts& o : facts[0].orders) {
     if (!against.contains(o.order_id)) continue;
     out.orders.push_back(o);
-    std::optional<Evaluation> e;
-    for (const Evaluation& x : facts[0].evaluations) {
-      if (x.request_id == o.request_id) e = x;
-    }
-    out.evaluations.push_back(e);
+    auto e = evaluations.find(o.request_id);
+    out.evaluations.push_back(e == evaluations.end() ? std::nullopt
+                                                     : std::optional<Evaluation>(*e->second));
   }
   for (const LightFact& l : facts[0].lights) {
     if (against.contains(l.light_id)) out.lights.push_back(l);
@@ -626,7 +626,8 @@ absl::StatusOr<Explanation> Assessment::Explain(const std::string& unit_id,
 absl::StatusOr<std::pair<int, int64_t>> Assessment::Publish(const std::string& period,
                                                             bool recompute,
                                                             const CallContext& call) {
-  JIBAN_ASSIGN_OR_RETURN(Scored s, Live(period, ""));
+  JIBAN_ASSIGN_OR_RETURN(Period p, ParsePeriod(period));
+  JIBAN_ASSIGN_OR_RETURN(Scored s, Live(p, ""));
   if (s.period.end > clock_.Now()) {
     return Precondition("PERIOD_NOT_ENDED", "a period is published after it ends");
   }

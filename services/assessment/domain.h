@@ -297,6 +297,7 @@ class MemoryFacts final : public FactSink {
   absl::flat_hash_map<std::string, LightFact> lights_;
   absl::flat_hash_map<std::string, CaseFact> cases_;
   absl::flat_hash_map<std::string, std::pair<std::string, UnitClass>> units_;  // name, class
+  void NoteUnit(const OrderFacts& f);  // the unit's latest name and class
 };
 
 // The storage contract, scoped to one transaction.
@@ -402,14 +403,12 @@ class Assessment {
     Period period;
     Scheme scheme;
     absl::Time as_of;
-    std::vector<UnitFacts> facts;
     std::vector<UnitScore> scores;
   };
   // Scores every unit (or one) of a period from the facts as of min(end, now).
-  absl::StatusOr<Scored> Live(const std::string& period, const std::string& unit_id);
+  absl::StatusOr<Scored> Live(const Period& period, const std::string& unit_id);
   // The published scores of a period if it is published, else the live ones.
-  absl::StatusOr<std::vector<UnitScore>> Current(const std::string& period,
-                                                 const std::string& unit_id);
+  absl::StatusOr<std::vector<UnitScore>> Current(const Period& period, const std::string& unit_id);
 
   Transactor& tx_;
   Reader& reader_;

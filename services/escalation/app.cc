@@ -147,15 +147,10 @@ void EscalationApp::ScanLoop(absl::Duration interval) {
     }
     // Every new head of the case log goes to the log, whose collector keeps it off this machine:
     // the anchors `verify-log --anchor=SEQUENCE:HASH` checks against.
-    const int64_t logged = head;
-    std::string hash;
-    for (auto page = reader_->Actions("", head, 1000); page.ok() && !page->empty();
-         page = reader_->Actions("", head, 1000)) {
-      head = page->back().sequence;
-      hash = page->back().hash;
-      if (page->size() < 1000) break;
+    if (auto now_head = reader_->ChainHead(); now_head.ok() && now_head->first != head) {
+      head = now_head->first;
+      logger_->Info("case log head", {{"anchor", absl::StrCat(head, ":", now_head->second)}});
     }
-    if (head != logged) logger_->Info("case log head", {{"anchor", absl::StrCat(head, ":", hash)}});
     absl::MutexLock lock(&mu_);
     if (mu_.AwaitWithTimeout(absl::Condition(&stop_), interval)) return;
   }

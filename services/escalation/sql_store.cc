@@ -244,6 +244,13 @@ absl::StatusOr<std::pair<int64_t, std::string>> SqlStore::ChainHead() {
   return std::make_pair(row->Int(0), row->Text(1));
 }
 
+absl::StatusOr<std::pair<int64_t, std::string>> SqlReader::ChainHead() {
+  JIBAN_ASSIGN_OR_RETURN(auto rows,
+                         db_.Query("SELECT seq, hash FROM escalation_chain_head WHERE id = 1"));
+  if (rows.empty()) return std::make_pair(int64_t{0}, std::string());
+  return std::make_pair(rows[0].Int(0), rows[0].Text(1));
+}
+
 absl::Status SqlStore::AppendAction(const CaseAction& a) {
   JIBAN_RETURN_IF_ERROR(
       tx_.Execute("INSERT INTO escalation_case_log (seq, case_id, kind, actor, note, at_ms,"

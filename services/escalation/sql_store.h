@@ -71,6 +71,9 @@ class SqlReader final : public Reader {
   absl::StatusOr<std::vector<CaseAction>> Actions(const std::string& case_id,
                                                   int64_t after_sequence, int limit) override;
   absl::StatusOr<std::vector<std::pair<CaseKind, int64_t>>> CountOpenCases() override;
+  // The case log's last entry (sequence 0 and an empty hash when empty), read without a lock:
+  // the anchor the service logs.
+  absl::StatusOr<std::pair<int64_t, std::string>> ChainHead();
 
  private:
   db::Database& db_;

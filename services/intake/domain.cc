@@ -125,7 +125,8 @@ std::optional<ProgressStep> StepFor(Status current, const RoutingProgress& p) {
       return ProgressStep{Status::kAnswered, absl::StrCat("answered by ", p.unit_name)};
     case K::kRehandled:
       return ProgressStep{Status::kInProgress,
-                          absl::StrCat("handled again by ", p.unit_name, " after the evaluation")};
+                          absl::StrCat("handled again by ", p.unit_name, " after the evaluation"),
+                          /*clears_evaluation=*/true};
     case K::kClosed:
       return ProgressStep{Status::kClosed, "closed"};
   }

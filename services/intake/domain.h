@@ -155,6 +155,9 @@ struct RoutingProgress {
 struct ProgressStep {
   Status status;
   std::string description;
+  // A re-handle spends the evaluation that caused it, so the next answer may be evaluated afresh
+  // (the timeline and the RequestEvaluated events keep every evaluation).
+  bool clears_evaluation = false;
 };
 std::optional<ProgressStep> StepFor(Status current, const RoutingProgress& p);
 

@@ -541,14 +541,12 @@ absl::Status SqlIntakeStore::ApplyProgress(db::Transaction& tx, const RoutingPro
   const auto step = StepFor(static_cast<Status>(row->Int(0)), p);
   if (!step) return absl::OkStatus();
   const int64_t at = absl::ToUnixMillis(p.at);
-  // A re-handle spends the evaluation that caused it: the next answer may be evaluated afresh
-  // (the timeline and the RequestEvaluated events keep every evaluation).
-  const bool spent = p.lead && p.kind == RoutingProgress::Kind::kRehandled;
   JIBAN_RETURN_IF_ERROR(
       tx.Execute(absl::StrCat("UPDATE intake_requests SET status = ?, updated_at_ms = ?",
-                              spent ? ", satisfaction = NULL, resolution = NULL,"
-                                      " evaluation_comment = NULL, evaluated_at_ms = NULL"
-                                    : "",
+                              step->clears_evaluation
+                                  ? ", satisfaction = NULL, resolution = NULL,"
+                                    " evaluation_comment = NULL, evaluated_at_ms = NULL"
+                                  : "",
                               " WHERE id = ?"),
                  {static_cast<int>(step->status), at, p.request_id})
           .status());
