@@ -32,19 +32,24 @@ OrderUpdate UpdateOf(const std::string& change, const jiban::routing::v1::WorkOr
           .request_return_count = returns};
 }
 
+// The fields a light and a case share: what they are about.
+template <typename P, typename T>
+void SetAbout(const T& x, P& p) {
+  p.set_id(x.id);
+  p.set_order_id(x.order_id);
+  p.set_request_id(x.request_id);
+  p.set_tracking_number(x.tracking_number);
+  p.set_unit_id(x.unit_id);
+  p.set_unit_name(x.unit_name);
+  p.set_district_code(x.district_code);
+  p.mutable_person_answerable()->set_name(x.answerable.name);
+  p.mutable_person_answerable()->set_post(x.answerable.post);
+}
 }  // namespace
 
 v1::Light ToProto(const Light& l) {
   v1::Light p;
-  p.set_id(l.id);
-  p.set_order_id(l.order_id);
-  p.set_request_id(l.request_id);
-  p.set_tracking_number(l.tracking_number);
-  p.set_unit_id(l.unit_id);
-  p.set_unit_name(l.unit_name);
-  p.set_district_code(l.district_code);
-  p.mutable_person_answerable()->set_name(l.answerable.name);
-  p.mutable_person_answerable()->set_post(l.answerable.post);
+  SetAbout(l, p);
   p.set_colour(static_cast<v1::LightColour>(ColourOf(l.cause)));
   p.set_cause(static_cast<v1::LightCause>(l.cause));
   *p.mutable_due_time() = server::ToTimestamp(l.due);
@@ -57,15 +62,7 @@ v1::Light ToProto(const Light& l) {
 
 v1::SupervisionCase ToProto(const Case& c) {
   v1::SupervisionCase p;
-  p.set_id(c.id);
-  p.set_order_id(c.order_id);
-  p.set_request_id(c.request_id);
-  p.set_tracking_number(c.tracking_number);
-  p.set_unit_id(c.unit_id);
-  p.set_unit_name(c.unit_name);
-  p.set_district_code(c.district_code);
-  p.mutable_person_answerable()->set_name(c.answerable.name);
-  p.mutable_person_answerable()->set_post(c.answerable.post);
+  SetAbout(c, p);
   p.set_kind(static_cast<v1::CaseKind>(c.kind));
   p.set_state(static_cast<v1::CaseState>(c.state));
   p.set_light_id(c.light_id);

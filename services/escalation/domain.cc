@@ -150,26 +150,35 @@ absl::Status Escalation::Log(Store& s, Case& c, ActionKind kind, const std::stri
   return s.CaseChanged(c, a, call);
 }
 
+namespace {
+// A light or a case about order `t`: its ids, unit, district and person answerable.
+template <typename T>
+T About(const Tracked& t) {
+  T x;
+  x.order_id = t.order_id;
+  x.request_id = t.request_id;
+  x.tracking_number = t.tracking_number;
+  x.unit_id = t.unit_id;
+  x.unit_name = t.unit_name;
+  x.district_code = t.district_code;
+  x.answerable = t.answerable;
+  return x;
+}
+}  // namespace
+
 absl::StatusOr<Case> Escalation::Open(Store& s, const Tracked& t, CaseKind kind,
                                       const std::string& light_id, const std::string& actor,
                                       const std::string& note, absl::Time now,
                                       const CallContext& call) {
-  Case c{.id = ids_.Next(),
-         .order_id = t.order_id,
-         .request_id = t.request_id,
-         .tracking_number = t.tracking_number,
-         .unit_id = t.unit_id,
-         .unit_name = t.unit_name,
-         .district_code = t.district_code,
-         .answerable = t.answerable,
-         .kind = kind,
-         .state = CaseState::kOpen,
-         .light_id = light_id,
-         .opened_by = actor,
-         .officer = call.subject,
-         .deadline = now + DefaultDeadline(kind),
-         .created = now,
-         .updated = now};
+  Case c = About<Case>(t);
+  c.id = ids_.Next();
+  c.kind = kind;
+  c.state = CaseState::kOpen;
+  c.light_id = light_id;
+  c.opened_by = actor;
+  c.officer = call.subject;
+  c.deadline = now + DefaultDeadline(kind);
+  c.created = c.updated = now;
   JIBAN_RETURN_IF_ERROR(s.PutCase(c, /*insert=*/true));
   JIBAN_RETURN_IF_ERROR(Log(s, c, ActionKind::kOpened, actor, note, now, call));
   return c;
@@ -177,17 +186,11 @@ absl::StatusOr<Case> Escalation::Open(Store& s, const Tracked& t, CaseKind kind,
 
 absl::Status Escalation::Raise(Store& s, const Tracked& t, Cause cause, absl::Time due,
                                absl::Time now, const CallContext& call) {
-  Light l{.id = ids_.Next(),
-          .order_id = t.order_id,
-          .request_id = t.request_id,
-          .tracking_number = t.tracking_number,
-          .unit_id = t.unit_id,
-          .unit_name = t.unit_name,
-          .district_code = t.district_code,
-          .answerable = t.answerable,
-          .cause = cause,
-          .due = due,
-          .raised = now};
+  Light l = About<Light>(t);
+  l.id = ids_.Next();
+  l.cause = cause;
+  l.due = due;
+  l.raised = now;
   JIBAN_ASSIGN_OR_RETURN(bool inserted, s.InsertLight(l));
   if (!inserted) return absl::OkStatus();  // raised before: a light never fires twice
   JIBAN_RETURN_IF_ERROR(s.Raised(l, call));
