@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/status/status.h"
 
 namespace jiban::server {
 namespace {
@@ -70,6 +71,11 @@ std::unique_ptr<grpc::ClientContext> OutgoingContext(const grpc::ServerContext& 
   if (!info.request_id.empty()) out->AddMetadata(kRequestIdHeader, info.request_id);
   if (!info.trace.trace_id.empty()) out->AddMetadata(kTraceparentHeader, info.trace.Header());
   return out;
+}
+
+grpc::Status Failed(const grpc::ServerContext& ctx, const absl::Status& status) {
+  const CallInfo info = CallInfoOf(ctx);
+  return ToGrpcStatus(status, info.request_id, info.trace.trace_id);
 }
 
 }  // namespace jiban::server

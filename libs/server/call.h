@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/server_context.h"
@@ -46,6 +47,10 @@ struct CallInfo {
 
 // The request id and trace context of the call `ctx` serves.
 CallInfo CallInfoOf(const grpc::ServerContext& ctx);
+
+// `status` as the answer to the call `ctx` serves: ToGrpcStatus with the call's request and trace
+// ids.
+grpc::Status Failed(const grpc::ServerContext& ctx, const absl::Status& status);
 
 // A client context for a call made on behalf of `ctx`: inherits its deadline and cancellation
 // (a downstream call never has more time than the upstream one), request id and trace.

@@ -8,10 +8,7 @@
 namespace jiban::assessment {
 namespace {
 
-grpc::Status Fail(const grpc::ServerContext& ctx, const absl::Status& s) {
-  auto info = server::CallInfoOf(ctx);
-  return ToGrpcStatus(s, info.request_id, info.trace.trace_id);
-}
+using server::Failed;
 
 CallContext Call(const grpc::ServerContext& ctx, const std::string& request_id = "") {
   auto info = server::CallInfoOf(ctx);
@@ -35,12 +32,12 @@ grpc::Status AssessmentHandler::GetScheme(grpc::ServerContext* ctx, const v1::Ge
   if (!req->date().empty()) {
     absl::CivilDay d;
     if (!absl::ParseCivilTime(req->date(), &d)) {
-      return Fail(*ctx, InvalidArgument("INVALID_REQUEST", {{"date", "a date YYYY-MM-DD"}}));
+      return Failed(*ctx, InvalidArgument("INVALID_REQUEST", {{"date", "a date YYYY-MM-DD"}}));
     }
     day = d;
   }
   auto s = assessment_.GetScheme(req->version(), day);
-  if (!s.ok()) return Fail(*ctx, s.status());
+  if (!s.ok()) return Failed(*ctx, s.status());
   *resp->mutable_scheme() = ToProto(*s);
   return grpc::Status::OK;
 }
@@ -49,9 +46,9 @@ grpc::Status AssessmentHandler::UpdateScheme(grpc::ServerContext* ctx,
                                              const v1::UpdateSchemeRequest* req,
                                              v1::UpdateSchemeResponse* resp) {
   auto scheme = FromProto(req->scheme());
-  if (!scheme.ok()) return Fail(*ctx, scheme.status());
+  if (!scheme.ok()) return Failed(*ctx, scheme.status());
   auto s = assessment_.UpdateScheme(*scheme, req->expected_version(), Call(*ctx));
-  if (!s.ok()) return Fail(*ctx, s.status());
+  if (!s.ok()) return Failed(*ctx, s.status());
   *resp->mutable_scheme() = ToProto(*s);
   return grpc::Status::OK;
 }
@@ -60,7 +57,7 @@ grpc::Status AssessmentHandler::GetUnitScore(grpc::ServerContext* ctx,
                                              const v1::GetUnitScoreRequest* req,
                                              v1::GetUnitScoreResponse* resp) {
   auto s = assessment_.UnitScoreFor(req->unit_id(), req->period());
-  if (!s.ok()) return Fail(*ctx, s.status());
+  if (!s.ok()) return Failed(*ctx, s.status());
   *resp->mutable_score() = ToProto(*s);
   return grpc::Status::OK;
 }
@@ -70,7 +67,7 @@ grpc::Status AssessmentHandler::GetRankings(grpc::ServerContext* ctx,
                                             v1::GetRankingsResponse* resp) {
   auto r = assessment_.RankClass(req->period(), static_cast<UnitClass>(req->unit_class()),
                                  req->list_size());
-  if (!r.ok()) return Fail(*ctx, r.status());
+  if (!r.ok()) return Failed(*ctx, r.status());
   for (const Ranked& x : r->all) *resp->add_rankings() = ToProto(x);
   for (const Ranked& x : r->red_list) *resp->add_red_list() = ToProto(x);
   for (const Ranked& x : r->black_list) *resp->add_black_list() = ToProto(x);
@@ -82,7 +79,7 @@ grpc::Status AssessmentHandler::ExplainScore(grpc::ServerContext* ctx,
                                              const v1::ExplainScoreRequest* req,
                                              v1::ExplainScoreResponse* resp) {
   auto e = assessment_.Explain(req->unit_id(), req->period(), req->sub_item_id());
-  if (!e.ok()) return Fail(*ctx, e.status());
+  if (!e.ok()) return Failed(*ctx, e.status());
   *resp->mutable_sub_item() = ToProto(e->sub_item);
   for (size_t i = 0; i < e->orders.size(); ++i) {
     *resp->add_against() = ToProto(e->orders[i], e->evaluations[i]);
@@ -97,7 +94,7 @@ grpc::Status AssessmentHandler::PublishPeriod(grpc::ServerContext* ctx,
                                               const v1::PublishPeriodRequest* req,
                                               v1::PublishPeriodResponse* resp) {
   auto r = assessment_.Publish(req->period(), req->recompute(), Call(*ctx));
-  if (!r.ok()) return Fail(*ctx, r.status());
+  if (!r.ok()) return Failed(*ctx, r.status());
   resp->set_units(r->first);
   resp->set_scheme_version(r->second);
   return grpc::Status::OK;
@@ -107,7 +104,7 @@ grpc::Status AssessmentHandler::FileObjection(grpc::ServerContext* ctx,
                                               const v1::FileObjectionRequest* req,
                                               v1::FileObjectionResponse* resp) {
   auto o = assessment_.File(FromProto(req->objection()), Call(*ctx, req->request_id()));
-  if (!o.ok()) return Fail(*ctx, o.status());
+  if (!o.ok()) return Failed(*ctx, o.status());
   *resp->mutable_objection() = ToProto(*o);
   return grpc::Status::OK;
 }
@@ -117,7 +114,7 @@ grpc::Status AssessmentHandler::DecideObjection(grpc::ServerContext* ctx,
                                                 v1::DecideObjectionResponse* resp) {
   auto o = assessment_.DecideOn(req->id(), static_cast<Decision>(req->decision()), req->note(),
                                 Call(*ctx));
-  if (!o.ok()) return Fail(*ctx, o.status());
+  if (!o.ok()) return Failed(*ctx, o.status());
   *resp->mutable_objection() = ToProto(*o);
   return grpc::Status::OK;
 }
@@ -126,7 +123,7 @@ grpc::Status AssessmentHandler::ListObjections(grpc::ServerContext* ctx,
                                                const v1::ListObjectionsRequest* req,
                                                v1::ListObjectionsResponse* resp) {
   if (req->state() < 0 || req->state() > 4) {
-    return Fail(*ctx, InvalidArgument("INVALID_REQUEST", {{"state", "a known state"}}));
+    return Failed(*ctx, InvalidArgument("INVALID_REQUEST", {{"state", "a known state"}}));
   }
   std::optional<ObjectionState> state;
   if (req->state() != v1::OBJECTION_STATE_UNSPECIFIED) {
@@ -135,7 +132,7 @@ grpc::Status AssessmentHandler::ListObjections(grpc::ServerContext* ctx,
   std::string next;
   auto list =
       assessment_.Objections(req->unit_id(), state, req->page_size(), req->page_token(), &next);
-  if (!list.ok()) return Fail(*ctx, list.status());
+  if (!list.ok()) return Failed(*ctx, list.status());
   for (const Objection& o : *list) *resp->add_objections() = ToProto(o);
   resp->set_next_page_token(next);
   return grpc::Status::OK;
@@ -145,7 +142,7 @@ grpc::Status AssessmentHandler::ExportReport(grpc::ServerContext* ctx,
                                              const v1::ExportReportRequest* req,
                                              v1::ExportReportResponse* resp) {
   auto r = assessment_.Export(req->period(), static_cast<UnitClass>(req->unit_class()));
-  if (!r.ok()) return Fail(*ctx, r.status());
+  if (!r.ok()) return Failed(*ctx, r.status());
   resp->set_csv(r->csv);
   for (const std::string& l : r->labels) resp->mutable_series()->add_labels(l);
   for (const auto& [name, values] : r->datasets) {

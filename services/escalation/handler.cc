@@ -7,10 +7,7 @@
 namespace jiban::escalation {
 namespace {
 
-grpc::Status Fail(const grpc::ServerContext& ctx, const absl::Status& s) {
-  auto info = server::CallInfoOf(ctx);
-  return ToGrpcStatus(s, info.request_id, info.trace.trace_id);
-}
+using server::Failed;
 
 // The caller's role (the case log's actor) and the call's ids.
 std::string Actor(const grpc::ServerContext& ctx) {
@@ -34,12 +31,12 @@ grpc::Status EscalationHandler::ListLights(grpc::ServerContext* ctx,
   Violations v;
   if (req->colour() < 0 || req->colour() > 2) v.Add("colour", "unknown");
   if (req->cause() < 0 || req->cause() > 8) v.Add("cause", "unknown");
-  if (!v.empty()) return Fail(*ctx, v.Status());
+  if (!v.empty()) return Failed(*ctx, v.Status());
   if (req->colour() != v1::LIGHT_COLOUR_UNSPECIFIED) q.colour = static_cast<Colour>(req->colour());
   if (req->cause() != v1::LIGHT_CAUSE_UNSPECIFIED) q.cause = static_cast<Cause>(req->cause());
   std::string next;
   auto lights = escalation_.List(q, req->page_size(), req->page_token(), &next);
-  if (!lights.ok()) return Fail(*ctx, lights.status());
+  if (!lights.ok()) return Failed(*ctx, lights.status());
   for (const Light& l : *lights) *resp->add_lights() = ToProto(l);
   resp->set_next_page_token(next);
   return grpc::Status::OK;
@@ -49,7 +46,7 @@ grpc::Status EscalationHandler::ListOrderLights(grpc::ServerContext* ctx,
                                                 const v1::ListOrderLightsRequest* req,
                                                 v1::ListOrderLightsResponse* resp) {
   auto lights = escalation_.OrderHistory(req->order_id());
-  if (!lights.ok()) return Fail(*ctx, lights.status());
+  if (!lights.ok()) return Failed(*ctx, lights.status());
   for (const Light& l : *lights) *resp->add_lights() = ToProto(l);
   return grpc::Status::OK;
 }
@@ -58,7 +55,7 @@ grpc::Status EscalationHandler::CountLights(grpc::ServerContext* ctx,
                                             const v1::CountLightsRequest* req,
                                             v1::CountLightsResponse* resp) {
   auto counts = escalation_.Counts(req->unit_id(), req->district_code());
-  if (!counts.ok()) return Fail(*ctx, counts.status());
+  if (!counts.ok()) return Failed(*ctx, counts.status());
   for (const LightCount& c : *counts) {
     auto* out = resp->add_counts();
     out->set_colour(static_cast<v1::LightColour>(ColourOf(c.cause)));
@@ -72,7 +69,7 @@ grpc::Status EscalationHandler::OpenCase(grpc::ServerContext* ctx, const v1::Ope
                                          v1::OpenCaseResponse* resp) {
   auto c = escalation_.OpenCase(req->order_id(), static_cast<CaseKind>(req->kind()), req->note(),
                                 Actor(*ctx), Keyed(*ctx, req->request_id()));
-  if (!c.ok()) return Fail(*ctx, c.status());
+  if (!c.ok()) return Failed(*ctx, c.status());
   *resp->mutable_case_() = ToProto(*c);
   return grpc::Status::OK;
 }
@@ -81,7 +78,7 @@ grpc::Status EscalationHandler::ActOnCase(grpc::ServerContext* ctx, const v1::Ac
                                           v1::ActOnCaseResponse* resp) {
   auto c = escalation_.Act(req->case_id(), static_cast<ActionKind>(req->action()), req->note(),
                            Actor(*ctx), Keyed(*ctx, req->request_id()));
-  if (!c.ok()) return Fail(*ctx, c.status());
+  if (!c.ok()) return Failed(*ctx, c.status());
   *resp->mutable_case_() = ToProto(*c);
   return grpc::Status::OK;
 }
@@ -89,7 +86,7 @@ grpc::Status EscalationHandler::ActOnCase(grpc::ServerContext* ctx, const v1::Ac
 grpc::Status EscalationHandler::GetCase(grpc::ServerContext* ctx, const v1::GetCaseRequest* req,
                                         v1::GetCaseResponse* resp) {
   auto c = escalation_.GetCase(req->id());
-  if (!c.ok()) return Fail(*ctx, c.status());
+  if (!c.ok()) return Failed(*ctx, c.status());
   *resp->mutable_case_() = ToProto(c->first);
   for (const CaseAction& a : c->second) *resp->add_actions() = ToProto(a);
   return grpc::Status::OK;
@@ -105,13 +102,13 @@ grpc::Status EscalationHandler::ListCases(grpc::ServerContext* ctx, const v1::Li
   if (q.officer == "me") {
     q.officer = server::CallInfoOf(*ctx).subject;
     if (q.officer.empty()) {
-      return Fail(*ctx, InvalidArgument("INVALID_REQUEST",
-                                        {{"officer", "\"me\" needs an authenticated caller"}}));
+      return Failed(*ctx, InvalidArgument("INVALID_REQUEST",
+                                          {{"officer", "\"me\" needs an authenticated caller"}}));
     }
   }
   std::string next;
   auto cases = escalation_.ListCases(q, req->page_size(), req->page_token(), &next);
-  if (!cases.ok()) return Fail(*ctx, cases.status());
+  if (!cases.ok()) return Failed(*ctx, cases.status());
   for (const Case& c : *cases) *resp->add_cases() = ToProto(c);
   resp->set_next_page_token(next);
   return grpc::Status::OK;
@@ -123,11 +120,11 @@ grpc::Status EscalationHandler::VerifyCaseLog(grpc::ServerContext* ctx,
   std::optional<Anchor> anchor;
   if (!req->anchor().empty()) {
     auto a = ParseAnchor(req->anchor());
-    if (!a.ok()) return Fail(*ctx, a.status());
+    if (!a.ok()) return Failed(*ctx, a.status());
     anchor = *a;
   }
   auto v = escalation_.VerifyLog(anchor);
-  if (!v.ok()) return Fail(*ctx, v.status());
+  if (!v.ok()) return Failed(*ctx, v.status());
   resp->set_anchor_matches(v->anchor_matches);
   resp->set_intact(v->intact);
   resp->set_entries(v->entries);
