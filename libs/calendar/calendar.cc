@@ -1,6 +1,7 @@
 #include "libs/calendar/calendar.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "libs/status/status.h"
 #include "nlohmann/json.hpp"
 
@@ -10,6 +11,11 @@ absl::TimeZone CityZone() {
   absl::TimeZone tz;
   if (!absl::LoadTimeZone("Asia/Shanghai", &tz)) tz = absl::FixedTimeZone(8 * 3600);
   return tz;
+}
+
+std::string DatedSerial(absl::string_view prefix, absl::Time t, int64_t serial) {
+  return absl::StrCat(prefix, absl::FormatTime("%Y%m%d", t, CityZone()),
+                      absl::StrFormat("%08d", serial % 100000000));
 }
 
 absl::StatusOr<WorkCalendar> WorkCalendar::FromYearFiles(const std::vector<std::string>& files) {

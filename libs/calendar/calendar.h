@@ -30,6 +30,10 @@ namespace jiban::calendar {
 // Asia/Shanghai (UTC+8 if the zone database is missing: China has no daylight saving time).
 absl::TimeZone CityZone();
 
+// A human-readable number: prefix, the city's date of `t`, and the serial's last 8 digits, e.g.
+// "JB2026030200000042" (intake's tracking numbers, "YJ…" for bundle applications).
+std::string DatedSerial(absl::string_view prefix, absl::Time t, int64_t serial);
+
 class WorkCalendar {
  public:
   // A calendar with no year loaded: Monday to Friday, every lookup a fallback.

@@ -262,8 +262,7 @@ std::string Canonical(const Request& d) {
 }
 
 std::string TrackingNumber(absl::Time received, int64_t serial) {
-  return absl::StrCat("JB", absl::FormatTime("%Y%m%d", received, calendar::CityZone()),
-                      absl::StrFormat("%08d", serial % 100000000));
+  return calendar::DatedSerial("JB", received, serial);
 }
 
 bool DuplicateEligible(Nature n) {

@@ -6,6 +6,7 @@
 //   jiban routing [train ...] the routing service alone (same as jiban-routing)
 //   jiban escalation          the escalation service alone (same as jiban-escalation)
 //   jiban assessment          the assessment service alone (same as jiban-assessment)
+//   jiban bundle              the bundle service alone (same as jiban-bundle)
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "libs/crypto/sealer.h"
 #include "libs/server/server.h"
 #include "services/assessment/app.h"
+#include "services/bundle/app.h"
 #include "services/escalation/app.h"
 #include "services/intake/app.h"
 #include "services/routing/app.h"
@@ -24,17 +26,20 @@
 namespace {
 
 int Usage() {
-  std::cerr << "usage: jiban dev | jiban intake | jiban routing [train ...] | jiban escalation |\n"
-               "       jiban assessment\n"
-               "  dev      run every service in one process on SQLite files\n"
-               "           (JIBAN_DATA_DIR, default ./jiban-data; JIBAN_DEV_HOST, default "
-               "127.0.0.1)\n"
-               "  intake   run the intake service (JIBAN_DB_DSN, JIBAN_GRPC_ADDR, ...)\n"
-               "  routing  run the routing service (JIBAN_DB_DSN, JIBAN_INTAKE_ADDR, ...), or\n"
-               "           `routing train --data=FILE --out=MODEL` to build its classifier\n"
-               "  escalation  run the escalation service (JIBAN_DB_DSN, JIBAN_ROUTING_ADDR, ...)\n"
-               "  assessment  run the assessment service (JIBAN_DB_DSN, JIBAN_INTAKE_ADDR,\n"
-               "           JIBAN_ROUTING_ADDR, JIBAN_ESCALATION_ADDR, ...)\n";
+  std::cerr
+      << "usage: jiban dev | jiban intake | jiban routing [train ...] | jiban escalation |\n"
+         "       jiban assessment | jiban bundle\n"
+         "  dev      run every service in one process on SQLite files\n"
+         "           (JIBAN_DATA_DIR, default ./jiban-data; JIBAN_DEV_HOST, default "
+         "127.0.0.1)\n"
+         "  intake   run the intake service (JIBAN_DB_DSN, JIBAN_GRPC_ADDR, ...)\n"
+         "  routing  run the routing service (JIBAN_DB_DSN, JIBAN_INTAKE_ADDR, ...), or\n"
+         "           `routing train --data=FILE --out=MODEL` to build its classifier\n"
+         "  escalation  run the escalation service (JIBAN_DB_DSN, JIBAN_ROUTING_ADDR, ...)\n"
+         "  assessment  run the assessment service (JIBAN_DB_DSN, JIBAN_INTAKE_ADDR,\n"
+         "           JIBAN_ROUTING_ADDR, JIBAN_ESCALATION_ADDR, ...)\n"
+         "  bundle   run the bundle service (JIBAN_DB_DSN, JIBAN_FIELD_KEYS, JIBAN_ROUTING_ADDR,\n"
+         "           ...)\n";
   return 2;
 }
 
@@ -123,6 +128,13 @@ int RunDev() {
                                                assessment_server);
   if (!started("assessment", assessment, assessment_server)) return 1;
 
+  auto& bundle_server = server("bundle", 8085);
+  auto bundle = jiban::bundle::BundleApp::Create({.db_dsn = sqlite("bundle.db"),
+                                                  .field_keys = keys.str(),
+                                                  .routing_address = address(routing_server)},
+                                                 bundle_server);
+  if (!started("bundle", bundle, bundle_server)) return 1;
+
   std::cerr << "\nJiban dev mode is up (data in " << data_dir << ")\n";
   for (const auto& s : servers) {
     std::cerr << "  " << absl::StrFormat("%-11s", s->name()) << " gRPC " << address(*s)
@@ -157,6 +169,7 @@ int main(int argc, char** argv) {
     return jiban::assessment::RunStandalone("jiban assessment",
                                             std::vector<std::string>(argv + 2, argv + argc));
   }
+  if (command == "bundle") return jiban::bundle::RunStandalone("jiban bundle");
   if (command == "routing") {
     return jiban::routing::RunStandalone("jiban routing",
                                          std::vector<std::string>(argv + 2, argv + argc));

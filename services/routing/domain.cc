@@ -831,4 +831,57 @@ absl::StatusOr<std::vector<WorkOrder>> Routing::Assign(const std::string& reques
   return result;
 }
 
+absl::StatusOr<WorkOrder> Routing::DispatchBundlePart(const BundlePart& p,
+                                                      const CallContext& call) {
+  Violations v;
+  CheckCall(call, v);
+  v.Length("item_id", p.item_id, 1, 64);
+  v.Length("tracking_number", p.tracking_number, 1, 32);
+  v.Length("title", p.title, 1, 200);
+  const auto directory = this->directory();
+  const Unit* unit = directory->Find(p.unit_id);
+  if (unit == nullptr) v.Add("unit_id", "no unit with this id");
+  if (p.working_days < 1 || p.working_days > 60) v.Add("working_days", "between 1 and 60");
+  v.Length("district_code", p.district_code, 0, 12);
+  const absl::Time now = clock_.Now();
+  if (p.receive_time == absl::InfinitePast() || p.receive_time > now + absl::Minutes(5)) {
+    v.Add("receive_time", "required, not in the future");
+  }
+  if (!v.empty()) return v.Status();
+  const Rule rule{.id = "bundle",
+                  .description = "",
+                  .match = {},
+                  .lead = unit->id,
+                  .co_handlers = {},
+                  .mode = Mode::kHelp,
+                  .limit = {.working_days = p.working_days},
+                  .sign_for_hours = 24,
+                  .return_hours = 24};
+  WorkOrder result;
+  const absl::Status done = tx_.Run([&](Store& s) -> absl::Status {
+    JIBAN_ASSIGN_OR_RETURN(auto existing, s.GetRequest(p.item_id, true));
+    if (existing.has_value()) {
+      JIBAN_ASSIGN_OR_RETURN(auto orders, s.OrdersOfRequest(p.item_id, false));
+      if (orders.empty()) {
+        return Precondition("ITEM_NOT_A_BUNDLE_PART", "this item is a request, not a part");
+      }
+      result = orders.back();  // ids are time-ordered: the newest
+      return absl::OkStatus();
+    }
+    RoutedRequest r{.facts = {.id = p.item_id,
+                              .tracking_number = p.tracking_number,
+                              .nature = Nature::kHelp,
+                              .title = p.title,
+                              .district_code = p.district_code,
+                              .create_time = p.receive_time},
+                    .clock_start = p.receive_time,
+                    .update_time = now};
+    JIBAN_ASSIGN_OR_RETURN(auto orders, Dispatch(s, r, rule, {unit}, now, call));
+    result = orders.front();
+    return s.PutRequest(r, /*insert=*/true);
+  });
+  if (!done.ok()) return done;
+  return result;
+}
+
 }  // namespace jiban::routing

@@ -365,6 +365,20 @@ class Routing {
   absl::StatusOr<std::vector<WorkOrder>> Assign(const std::string& request_id, const Assignment& a,
                                                 const CallContext& call);
 
+  // One part of a one-thing application, sent straight to the unit owning its matter.
+  struct BundlePart {
+    std::string item_id;
+    std::string tracking_number;
+    std::string title;
+    std::string unit_id;
+    int working_days = 0;
+    std::string district_code;
+    absl::Time receive_time;
+  };
+  // Idempotent by item: a part dispatched before answers its newest order. A returned part goes
+  // to the triage desk like any request.
+  absl::StatusOr<WorkOrder> DispatchBundlePart(const BundlePart& p, const CallContext& call);
+
   std::optional<Prediction> Classify(const std::string& text) const;
 
  private:

@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
 #include "libs/status/status.h"
@@ -550,6 +551,57 @@ TEST_CASE("withdrawal cancels the orders and unmerging sends a duplicate to tria
   REQUIRE(f.db.Run([&](Store& s) { return f.routing->OnUnmerged(s, "r2", {"e", ""}); }).ok());
   CHECK(f.db.state.requests.at("r2").state == RequestState::kTriage);
   CHECK(f.db.state.requests.at("r2").triage_reason == "UNMERGED");
+}
+
+TEST_CASE("a bundle part goes straight to its unit, once, on the application's clock",
+          "[routing]") {
+  Fixture f;
+  const absl::Time received = Monday10() - absl::Hours(2);
+  Routing::BundlePart part{.item_id = "app1/0",
+                           .tracking_number = "BA2026030200000001",
+                           .title = "开办企业一件事：企业设立登记",
+                           .unit_id = "dept.market-regulation",
+                           .working_days = 3,
+                           .district_code = "410202",
+                           .receive_time = received};
+  auto o = f.routing->DispatchBundlePart(part, f.Key("p1"));
+  REQUIRE(o.ok());
+  CHECK(o->unit_id == "dept.market-regulation");
+  CHECK(o->rule_id == "bundle");
+  CHECK(o->mode == Mode::kHelp);
+  CHECK(o->lead);
+  CHECK(o->clock_start == received);
+  // Received Monday: due by the end of Thursday, the third working day after.
+  CHECK(o->deadline ==
+        absl::FromCivil(absl::CivilSecond(2026, 3, 6, 0, 0, 0), calendar::CityZone()));
+  CHECK(f.db.state.events == std::vector<std::string>{"dispatched:dept.market-regulation"});
+
+  // A retry, with the same or another key, dispatches nothing new.
+  f.clock.Advance(absl::Minutes(1));
+  auto again = f.routing->DispatchBundlePart(part, f.Key("p2"));
+  REQUIRE(again.ok());
+  CHECK(again->id == o->id);
+  CHECK(f.db.state.orders.size() == 1);
+
+  // A returned part waits on the triage desk like any request.
+  REQUIRE(f.routing->Return(o->id, ReturnReason::kNotOurRemit, "非本单位事项", f.Key("p3")).ok());
+  CHECK(f.db.state.requests.at("app1/0").state == RequestState::kTriage);
+
+  Routing::BundlePart bad = part;
+  bad.item_id = "";
+  bad.unit_id = "dept.none";
+  bad.working_days = 0;
+  bad.receive_time = absl::InfinitePast();
+  const absl::Status s = f.routing->DispatchBundlePart(bad, f.Key("p4")).status();
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  for (const char* field : {"item_id", "unit_id", "working_days", "receive_time"}) {
+    CHECK(absl::StrContains(s.ToString(), field));
+  }
+  // An intake request's id is not a part.
+  f.Submit(f.Facts("r9", Nature::kComplaint, "路灯不亮"));
+  part.item_id = "r9";
+  CHECK(ReasonOf(f.routing->DispatchBundlePart(part, f.Key("p5")).status()) ==
+        "ITEM_NOT_A_BUNDLE_PART");
 }
 
 TEST_CASE("the directory and dispatch list refuse bad edits, naming the field", "[routing]") {

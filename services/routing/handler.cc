@@ -1,6 +1,7 @@
 #include "services/routing/handler.h"
 
 #include "libs/server/call.h"
+#include "libs/server/timestamp.h"
 #include "libs/status/status.h"
 #include "services/routing/convert.h"
 
@@ -146,6 +147,23 @@ grpc::Status RoutingHandler::AssignTriageItem(grpc::ServerContext* ctx,
   if (!orders.ok()) return call.Fail(orders.status());
   for (const WorkOrder& o : *orders) *resp->add_orders() = ToProto(o);
   return grpc::Status::OK;
+}
+
+grpc::Status RoutingHandler::DispatchBundlePart(grpc::ServerContext* ctx,
+                                                const v1::DispatchBundlePartRequest* req,
+                                                v1::DispatchBundlePartResponse* resp) {
+  const Call call(*ctx);
+  const Routing::BundlePart part{.item_id = req->item_id(),
+                                 .tracking_number = req->tracking_number(),
+                                 .title = req->title(),
+                                 .unit_id = req->unit_id(),
+                                 .working_days = req->working_days(),
+                                 .district_code = req->district_code(),
+                                 .receive_time = req->has_receive_time()
+                                                     ? server::FromTimestamp(req->receive_time())
+                                                     : absl::InfinitePast()};
+  return Answer(call, routing_.DispatchBundlePart(part, Keyed(call, req->request_id())),
+                resp->mutable_order());
 }
 
 grpc::Status RoutingHandler::ReassignWorkOrder(grpc::ServerContext* ctx,

@@ -38,6 +38,9 @@ class RoutingHandler final : public v1::RoutingService::Service {
                                v1::ListTriageItemsResponse* resp) override;
   grpc::Status AssignTriageItem(grpc::ServerContext* ctx, const v1::AssignTriageItemRequest* req,
                                 v1::AssignTriageItemResponse* resp) override;
+  grpc::Status DispatchBundlePart(grpc::ServerContext* ctx,
+                                  const v1::DispatchBundlePartRequest* req,
+                                  v1::DispatchBundlePartResponse* resp) override;
   grpc::Status ReassignWorkOrder(grpc::ServerContext* ctx, const v1::ReassignWorkOrderRequest* req,
                                  v1::ReassignWorkOrderResponse* resp) override;
   grpc::Status ClassifyText(grpc::ServerContext* ctx, const v1::ClassifyTextRequest* req,

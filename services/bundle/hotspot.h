@@ -1,0 +1,85 @@
+// Hot-spot mining (未诉先办): what keeps coming, found in the requests of a recent window before
+// anyone asks — pure, with no gRPC or SQL types.
+//
+// Four kinds, each scored so that a bigger departure from the usual ranks higher:
+//   rising        a category in one place, this window against the mean of the windows before
+//                 (score: (count − baseline) / √(baseline + 1), a Poisson z-score);
+//   similar text  requests saying nearly the same thing (MinHash of character bigrams, banded
+//                 LSH, each candidate checked against its bucket's first member: no segmenter, no
+//                 chaining of weak matches), score: size;
+//   same person   one requester again and again (a keyed blind index, never the person);
+//   same place    one address again and again (likewise a blind index).
+// Each hot spot gets a proposed action: a proactive task to the place's unit, a monthly topic
+// (每月一题) when it spans several districts, or a new bundle / guide entry when most of it is
+// consultation.
+#ifndef JIBAN_SERVICES_BUNDLE_HOTSPOT_H_
+#define JIBAN_SERVICES_BUNDLE_HOTSPOT_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace jiban::bundle {
+
+inline constexpr int kSignatureSize = 32;  // MinHash values per text: 8 bands of 4
+using Signature = std::array<uint32_t, kSignatureSize>;
+
+// The MinHash signature of a text's character bigrams (pii::Bigrams).
+Signature SignatureOf(absl::string_view text);
+// The share of equal positions: an estimate of the bigram sets' Jaccard similarity.
+double EstimatedSimilarity(const Signature& a, const Signature& b);
+
+// One request as the miner sees it (no personal data).
+struct Signal {
+  std::string id;
+  absl::Time time;
+  std::string category;    // routing's category; empty when unknown
+  std::string place;       // district code
+  std::string place_key;   // the address's blind index; empty when unknown
+  std::string person_key;  // the requester's blind index; empty when anonymous
+  bool consultation = false;
+  Signature signature{};
+  std::string label;  // a short, masked title to show
+};
+
+struct MinerOptions {
+  absl::Duration window = absl::Hours(24 * 7);  // the recent window
+  int baseline_windows = 4;                     // earlier windows the rising kind compares to
+  int min_count = 5;                            // fewer requests are never a hot spot
+  double min_rise = 2.0;                        // rising: at least this z-score
+  double min_similarity = 0.5;                  // similar text: estimated Jaccard
+  int min_repeats = 3;                          // same person / place: at least this many
+  int max_members = 50;                         // member ids kept per hot spot
+};
+
+enum class HotSpotKind { kRising = 1, kSimilarText, kSamePerson, kSamePlace };
+enum class ActionKind { kProactiveTask = 1, kMonthlyTopic, kNewBundle };
+
+struct HotSpot {
+  HotSpotKind kind = HotSpotKind::kRising;
+  std::string key;       // stable across runs over the same requests
+  std::string category;  // the most common among its requests
+  std::string place;     // likewise
+  int places = 0;        // distinct districts
+  std::string label;     // a member's label
+  int count = 0;
+  double baseline = 0;  // rising: the earlier windows' mean
+  double score = 0;
+  absl::Time first;
+  absl::Time last;
+  std::vector<std::string> member_ids;  // the first max_members, oldest first
+  ActionKind action = ActionKind::kProactiveTask;
+  std::string action_reason;
+};
+
+// Hot spots in [now − window, now), best first; earlier windows feed the rising kind's baseline.
+std::vector<HotSpot> Mine(const std::vector<Signal>& signals, absl::Time now,
+                          const MinerOptions& options);
+
+}  // namespace jiban::bundle
+
+#endif  // JIBAN_SERVICES_BUNDLE_HOTSPOT_H_
