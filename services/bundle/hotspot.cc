@@ -12,7 +12,8 @@
 namespace jiban::bundle {
 namespace {
 
-constexpr int kBands = 8;
+constexpr int kBands = 16;
+constexpr size_t kHeadsPerBucket = 4;  // members a newcomer to a bucket is compared with
 constexpr int kRows = kSignatureSize / kBands;
 constexpr int kMinBigrams = 4;  // shorter texts say too little to be compared
 
@@ -129,14 +130,23 @@ std::vector<std::vector<uint32_t>> TextClusters(const std::vector<const Signal*>
       bucket.emplace_back(h, i);
     }
     std::sort(bucket.begin(), bucket.end());
+    // In each bucket (oldest first), a newcomer joins the first of the bucket's heads it is
+    // similar to, or becomes a head itself while there are few: weak matches never chain.
+    std::vector<uint32_t> heads;
     for (size_t start = 0; start < bucket.size();) {
-      size_t end = start + 1;
-      const uint32_t head = bucket[start].second;  // the oldest in the bucket
+      heads.clear();
+      size_t end = start;
       for (; end < bucket.size() && bucket[end].first == bucket[start].first; ++end) {
         const uint32_t i = bucket[end].second;
-        if (EstimatedSimilarity(recent[head]->signature, recent[i]->signature) >= min_similarity) {
-          uf.Join(head, i);
+        bool joined = false;
+        for (uint32_t head : heads) {
+          if (EstimatedSimilarity(recent[head]->signature, recent[i]->signature) >= min_similarity) {
+            uf.Join(head, i);
+            joined = true;
+            break;
+          }
         }
+        if (!joined && heads.size() < kHeadsPerBucket) heads.push_back(i);
       }
       start = end;
     }
@@ -155,8 +165,7 @@ std::vector<std::vector<uint32_t>> TextClusters(const std::vector<const Signal*>
 }  // namespace
 
 Signature SignatureOf(absl::string_view text) {
-  Signature sig;
-  sig.fill(UINT32_MAX);
+  Signature sig = kNoSignature;
   const std::vector<uint64_t> bigrams = pii::Bigrams(text);
   if (static_cast<int>(bigrams.size()) < kMinBigrams) return sig;
   const Family& f = Hashes();
@@ -168,6 +177,15 @@ Signature SignatureOf(absl::string_view text) {
   }
   if (sig[0] == UINT32_MAX) sig[0] = UINT32_MAX - 1;  // keep "comparable" distinct from empty
   return sig;
+}
+
+Signature RequestSignature(absl::string_view title, absl::string_view text) {
+  Signature s = SignatureOf(title);
+  if (Comparable(s)) return s;
+  std::string opening(title);
+  const std::vector<char32_t> cps = pii::DecodeUtf8(text);
+  for (size_t i = 0; i < cps.size() && i < 60; ++i) pii::AppendUtf8(cps[i], &opening);
+  return SignatureOf(opening);
 }
 
 double EstimatedSimilarity(const Signature& a, const Signature& b) {

@@ -25,11 +25,23 @@
 
 namespace jiban::bundle {
 
-inline constexpr int kSignatureSize = 32;  // MinHash values per text: 8 bands of 4
+inline constexpr int kSignatureSize = 32;  // MinHash values per text: 16 bands of 2
 using Signature = std::array<uint32_t, kSignatureSize>;
 
-// The MinHash signature of a text's character bigrams (pii::Bigrams).
+// The signature of a text too short to compare (it clusters with nothing).
+inline constexpr Signature kNoSignature = [] {
+  Signature s{};
+  s.fill(UINT32_MAX);
+  return s;
+}();
+
+// The MinHash signature of a text's character bigrams (pii::Bigrams); kNoSignature for a text
+// of fewer than 4 bigrams.
 Signature SignatureOf(absl::string_view text);
+// A request's signature: of its title, which says what the request is about in a few words (on
+// real messages it groups the same issue far better than the whole text, whose details differ
+// from writer to writer), or of its text's opening when the title is too short.
+Signature RequestSignature(absl::string_view title, absl::string_view text);
 // The share of equal positions: an estimate of the bigram sets' Jaccard similarity.
 double EstimatedSimilarity(const Signature& a, const Signature& b);
 
@@ -42,7 +54,7 @@ struct Signal {
   std::string place_key;   // the address's blind index; empty when unknown
   std::string person_key;  // the requester's blind index; empty when anonymous
   bool consultation = false;
-  Signature signature{};
+  Signature signature = kNoSignature;
   std::string label;  // a short, masked title to show
 };
 
@@ -50,8 +62,8 @@ struct MinerOptions {
   absl::Duration window = absl::Hours(24 * 7);  // the recent window
   int baseline_windows = 4;                     // earlier windows the rising kind compares to
   int min_count = 5;                            // fewer requests are never a hot spot
-  double min_rise = 2.0;                        // rising: at least this z-score
-  double min_similarity = 0.5;                  // similar text: estimated Jaccard
+  double min_rise = 4.0;                        // rising: at least this z-score
+  double min_similarity = 0.45;                 // similar text: estimated Jaccard
   int min_repeats = 3;                          // same person / place: at least this many
   int max_members = 50;                         // member ids kept per hot spot
 };
