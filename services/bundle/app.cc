@@ -16,8 +16,11 @@ BundleConfig BundleConfig::FromEnv(server::Env& env) {
   BundleConfig c;
   server::ReadDatabaseEnv(env, c);
   c.field_keys = env.Secret("JIBAN_FIELD_KEYS");
-  c.routing_address = env.Required("JIBAN_ROUTING_ADDR");
-  if (!c.routing_address.empty()) c.routing_address = env.Address("JIBAN_ROUTING_ADDR", "");
+  for (auto [name, field] : {std::pair{"JIBAN_INTAKE_ADDR", &c.intake_address},
+                             {"JIBAN_ROUTING_ADDR", &c.routing_address}}) {
+    *field = env.Required(name);
+    if (!field->empty()) *field = env.Address(name, "");
+  }
   c.catalogue_file = env.String("JIBAN_CATALOGUE_FILE", "");
   c.retry_interval = env.Seconds("JIBAN_DISPATCH_RETRY_SECONDS", 1, 0.05, 60);
   return c;
@@ -87,6 +90,23 @@ absl::StatusOr<std::unique_ptr<BundleApp>> BundleApp::Create(const BundleConfig&
         for (const OrderNews& n : NewsOf(e)) {
           JIBAN_RETURN_IF_ERROR(bundles->OnOrder(store, n, {e.request_id(), e.trace_id(), ""}));
         }
+        for (const auto& [request_id, category] : CategoriesOf(e)) {
+          JIBAN_RETURN_IF_ERROR(bundles->OnCategory(store, request_id, category));
+        }
+        return absl::OkStatus();
+      },
+      server.metrics());
+  app->intake_consumer_ = std::make_unique<events::Consumer>(
+      events::ConsumerOptions{
+          .name = "bundle<-intake",
+          .source = grpc::CreateChannel(config.intake_address, grpc::InsecureChannelCredentials())},
+      *app->db_,
+      [bundles, log, sealer](db::Transaction& tx,
+                             const jiban::events::v1::Event& e) -> absl::Status {
+        if (auto signal = SignalOf(e)) {
+          SqlStore store(tx, *log, *sealer);
+          return bundles->OnRequest(store, *signal);
+        }
         return absl::OkStatus();
       },
       server.metrics());
@@ -98,6 +118,7 @@ absl::StatusOr<std::unique_ptr<BundleApp>> BundleApp::Create(const BundleConfig&
   server.OnDrain([self] { self->Stop(); });
   app->log_->Start();
   JIBAN_RETURN_IF_ERROR(app->consumer_->Start());
+  JIBAN_RETURN_IF_ERROR(app->intake_consumer_->Start());
   app->dispatched_ = &prometheus::BuildCounter()
                           .Name("jiban_bundle_parts_dispatched_total")
                           .Help("Application parts routing accepted")
@@ -149,6 +170,7 @@ void BundleApp::Stop() {
     stop_ = true;
   }
   if (dispatch_thread_.joinable()) dispatch_thread_.join();
+  if (intake_consumer_) intake_consumer_->Stop();
   if (consumer_) consumer_->Stop();
   if (log_) log_->Stop();
 }

@@ -34,13 +34,14 @@ struct BundleConfig {
   int db_pool_size = 8;
   db::MigrateMode migrate = db::MigrateMode::kApply;
   std::string field_keys;       // crypto::Sealer spec (a secret): seals application forms
+  std::string intake_address;   // intake's event stream (the hot-spot miner's requests)
   std::string routing_address;  // DispatchBundlePart and routing's event stream
   std::string catalogue_file;   // empty: the shipped catalogue
   absl::Duration retry_interval = absl::Seconds(1);
 
   // JIBAN_DB_DSN, JIBAN_DB_POOL_SIZE, JIBAN_DB_MIGRATE, JIBAN_FIELD_KEYS(_FILE) (required),
-  // JIBAN_ROUTING_ADDR (required), JIBAN_CATALOGUE_FILE, JIBAN_DISPATCH_RETRY_SECONDS (0.05..60,
-  // default 1).
+  // JIBAN_INTAKE_ADDR and JIBAN_ROUTING_ADDR (required), JIBAN_CATALOGUE_FILE,
+  // JIBAN_DISPATCH_RETRY_SECONDS (0.05..60, default 1).
   static BundleConfig FromEnv(server::Env& env);
 };
 
@@ -67,7 +68,8 @@ class BundleApp {
 
   db::Database& database() { return *db_; }
   Bundles& bundles() { return *bundles_; }
-  events::Consumer& consumer() { return *consumer_; }
+  events::Consumer& consumer() { return *consumer_; }  // routing's events
+  events::Consumer& intake_consumer() { return *intake_consumer_; }
   // Blocks until a dispatch round that started after the call has finished (or `timeout`
   // passes: false). For tests and orderly hand-overs.
   bool WaitForRound(absl::Duration timeout);
@@ -90,6 +92,7 @@ class BundleApp {
   std::unique_ptr<BundleHandler> handler_;
   std::unique_ptr<events::EventLogService> events_service_;
   std::unique_ptr<events::Consumer> consumer_;
+  std::unique_ptr<events::Consumer> intake_consumer_;
   server::Logger* logger_ = nullptr;
   prometheus::Counter* dispatched_ = nullptr;
   mutable absl::Mutex mu_;

@@ -1,10 +1,12 @@
 #include "services/bundle/convert.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "libs/embedded/embedded.h"
 #include "libs/server/config_file.h"
 #include "libs/server/timestamp.h"
 #include "libs/status/macros.h"
+#include "proto/jiban/intake/v1/intake.pb.h"
 #include "proto/jiban/routing/v1/routing.pb.h"
 
 namespace jiban::generated {
@@ -193,6 +195,78 @@ Application FromProto(const v1::Application& p) {
     a.parts.push_back(std::move(part));
   }
   return a;
+}
+
+v1::HotSpotDecision ToProto(const HotSpotDecision& d, const Effect* effect) {
+  v1::HotSpotDecision p;
+  p.set_hotspot_key(d.spot.key);
+  p.set_kind(static_cast<v1::HotSpotKind>(d.spot.kind));
+  p.set_action(static_cast<v1::HotSpotAction>(d.action));
+  p.set_note(d.note);
+  p.set_actor(d.actor);
+  *p.mutable_decide_time() = server::ToTimestamp(d.decided_at);
+  p.set_count_at_decision(d.spot.count);
+  p.set_window_days(static_cast<int>(d.window / absl::Hours(24)));
+  p.set_label(d.spot.label);
+  if (effect != nullptr) {
+    p.set_requests_before(effect->before);
+    p.set_requests_after(effect->after);
+    p.set_after_share(effect->after_share);
+  }
+  return p;
+}
+
+v1::HotSpot ToProto(const Bundles::HotSpotView& v) {
+  const HotSpot& h = v.spot;
+  v1::HotSpot p;
+  p.set_key(h.key);
+  p.set_kind(static_cast<v1::HotSpotKind>(h.kind));
+  p.set_category(h.category);
+  p.set_district_code(h.place);
+  p.set_districts(h.places);
+  p.set_label(h.label);
+  p.set_count(h.count);
+  p.set_baseline(h.baseline);
+  p.set_score(h.score);
+  *p.mutable_first_time() = server::ToTimestamp(h.first);
+  *p.mutable_last_time() = server::ToTimestamp(h.last);
+  for (const auto& id : h.member_ids) p.add_request_ids(id);
+  p.set_proposed_action(static_cast<v1::HotSpotAction>(h.action));
+  p.set_proposal_reason(h.action_reason);
+  if (v.decision) *p.mutable_decision() = ToProto(*v.decision, nullptr);
+  return p;
+}
+
+std::optional<Signal> SignalOf(const jiban::events::v1::Event& event) {
+  jiban::intake::v1::RequestSubmitted e;
+  if (!event.payload().UnpackTo(&e)) return std::nullopt;
+  const auto& r = e.request();
+  Signal s{.id = r.id(),
+           .time = server::FromTimestamp(r.create_time()),
+           .place = r.location().district_code(),
+           .person_key = r.enterprise() ? r.enterprise_credit_code() : "",
+           .consultation = r.nature() == jiban::intake::v1::NATURE_CONSULTATION,
+           .signature = RequestSignature(r.title(), r.text()),
+           .label = SafeLabel(r.title())};
+  if (r.location().has_point()) {
+    // A grid cell of about 100 m: the same spot, without keeping where exactly.
+    s.place_key = absl::StrFormat("%.3f,%.3f", r.location().point().latitude(),
+                                  r.location().point().longitude());
+  }
+  return s;
+}
+
+std::vector<std::pair<std::string, std::string>> CategoriesOf(
+    const jiban::events::v1::Event& event) {
+  jiban::routing::v1::OrdersDispatched dispatched;
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!event.payload().UnpackTo(&dispatched)) return out;
+  for (const auto& o : dispatched.orders()) {
+    if (o.lead() && !o.category().empty() && !ParseItemId(o.request_id())) {
+      out.emplace_back(o.request_id(), o.category());
+    }
+  }
+  return out;
 }
 
 std::vector<OrderNews> NewsOf(const jiban::events::v1::Event& event) {

@@ -24,6 +24,15 @@ v1::GuideHit ToProto(const GuideAnswer& a);
 v1::Application ToProto(const Application& a, absl::Time now);
 Application FromProto(const v1::Application& p);
 
+v1::HotSpot ToProto(const Bundles::HotSpotView& v);
+v1::HotSpotDecision ToProto(const HotSpotDecision& d, const Effect* effect);
+
+// Intake's RequestSubmitted as the miner's signal; nullopt for other events.
+std::optional<Signal> SignalOf(const jiban::events::v1::Event& event);
+// Routing's OrdersDispatched as (request id, category) for requests (not bundle parts).
+std::vector<std::pair<std::string, std::string>> CategoriesOf(
+    const jiban::events::v1::Event& event);
+
 // Routing's events (OrdersDispatched, OrderChanged) as news of bundle parts; other events and
 // orders that are not bundle parts give nothing.
 std::vector<OrderNews> NewsOf(const jiban::events::v1::Event& event);

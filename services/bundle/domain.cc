@@ -399,4 +399,95 @@ absl::Status Bundles::OnOrder(Store& s, const OrderNews& news, const CallContext
   return absl::OkStatus();
 }
 
+absl::Status Bundles::OnRequest(Store& s, const Signal& signal) { return s.PutSignal(signal); }
+
+absl::Status Bundles::OnCategory(Store& s, const std::string& request_id,
+                                 const std::string& category) {
+  return s.SetCategory(request_id, category);
+}
+
+absl::StatusOr<std::vector<HotSpot>> Bundles::MineWindow(int window_days) {
+  if (window_days < 1 || window_days > 90) {
+    return InvalidArgument("INVALID_REQUEST", {{"window_days", "between 1 and 90"}});
+  }
+  const MinerOptions options{.window = absl::Hours(24) * window_days};
+  const absl::Time now = clock_.Now();
+  JIBAN_ASSIGN_OR_RETURN(
+      auto signals, reader_.Signals(now - options.window * (1 + options.baseline_windows), now));
+  return Mine(signals, now, options);
+}
+
+absl::StatusOr<std::vector<Bundles::HotSpotView>> Bundles::HotSpots(int window_days, int limit) {
+  if (limit < 1 || limit > 100) {
+    return InvalidArgument("INVALID_REQUEST", {{"page_size", "between 1 and 100"}});
+  }
+  JIBAN_ASSIGN_OR_RETURN(auto spots, MineWindow(window_days));
+  std::vector<HotSpotView> out;
+  for (HotSpot& h : spots) {
+    if (static_cast<int>(out.size()) == limit) break;
+    JIBAN_ASSIGN_OR_RETURN(auto decision, reader_.FindDecision(h.key));
+    out.push_back({std::move(h), std::move(decision)});
+  }
+  return out;
+}
+
+absl::StatusOr<HotSpotDecision> Bundles::DecideHotSpot(const std::string& key, ActionKind action,
+                                                       const std::string& note, int window_days,
+                                                       const CallContext& call) {
+  Violations v;
+  v.Length("request_id", call.request_id, 1, 64);
+  v.Length("hotspot_key", key, 1, 200);
+  if (static_cast<int>(action) < 1 || static_cast<int>(action) > 3) v.Add("action", "required");
+  v.Length("note", note, 0, 2000);
+  if (!v.empty()) return v.Status();
+  JIBAN_ASSIGN_OR_RETURN(auto spots, MineWindow(window_days));
+  auto it =
+      std::find_if(spots.begin(), spots.end(), [&](const HotSpot& h) { return h.key == key; });
+  if (it == spots.end()) {
+    return Error(absl::StatusCode::kNotFound, "HOTSPOT_NOT_FOUND",
+                 "no such hot spot in this window (it may have cooled down)");
+  }
+  HotSpotDecision d{.id = ids_.Next(),
+                    .spot = *it,
+                    .action = action,
+                    .note = note,
+                    .actor = call.actor,
+                    .decided_at = clock_.Now(),
+                    .window = absl::Hours(24) * window_days};
+  d.spot.member_ids.clear();
+  const absl::Status done = tx_.Run([&](Store& s) -> absl::Status {
+    JIBAN_ASSIGN_OR_RETURN(auto prior, s.GetDecision(key));
+    if (prior) {
+      if (prior->action != action) {
+        return Precondition("HOTSPOT_ALREADY_DECIDED", "this hot spot was decided otherwise");
+      }
+      d = std::move(*prior);
+      return absl::OkStatus();
+    }
+    JIBAN_RETURN_IF_ERROR(s.PutDecision(d));
+    return s.Audit(key, absl::StrCat("decide_hotspot:", static_cast<int>(action)), call.actor,
+                   d.decided_at);
+  });
+  if (!done.ok()) return done;
+  return d;
+}
+
+absl::StatusOr<Bundles::DecisionPage> Bundles::Decisions(int page_size, const std::string& token) {
+  Violations v;
+  const PageRequest request = CheckPage(page_size, token, 20, 100, v);
+  if (!v.empty()) return v.Status();
+  JIBAN_ASSIGN_OR_RETURN(auto decisions, reader_.ListDecisions(request.after_id, request.fetch()));
+  DecisionPage page;
+  page.next_page_token = CutPage(decisions, request, [](const HotSpotDecision& d) { return d.id; });
+  const absl::Time now = clock_.Now();
+  const double min_similarity = MinerOptions().min_similarity;
+  for (HotSpotDecision& d : decisions) {
+    JIBAN_ASSIGN_OR_RETURN(auto signals,
+                           reader_.Signals(d.decided_at - d.window, d.decided_at + d.window));
+    const Effect effect = EffectOf(d, signals, now, min_similarity);
+    page.decisions.push_back({std::move(d), effect});
+  }
+  return page;
+}
+
 }  // namespace jiban::bundle

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "libs/clock/clock.h"
 #include "services/bundle/catalogue.h"
+#include "services/bundle/hotspot.h"
 
 namespace jiban::bundle {
 
@@ -110,6 +111,12 @@ class Store {
                                                         const Claim& claim) = 0;
   virtual absl::Status Audit(const std::string& application_id, const std::string& action,
                              const std::string& actor, absl::Time time) = 0;
+  // The miner's input: a request (kept once however often its event is replayed), and routing's
+  // category for it.
+  virtual absl::Status PutSignal(const Signal& s) = 0;
+  virtual absl::Status SetCategory(const std::string& request_id, const std::string& category) = 0;
+  virtual absl::StatusOr<std::optional<HotSpotDecision>> GetDecision(const std::string& key) = 0;
+  virtual absl::Status PutDecision(const HotSpotDecision& d) = 0;
   // Events, appended to the outbox in this transaction.
   virtual absl::Status Submitted(const Application& a, const CallContext& call) = 0;
   virtual absl::Status Completed(const Application& a, const CallContext& call) = 0;
@@ -139,6 +146,12 @@ class Reader {
   // Applications with a part waiting to be dispatched, oldest first.
   virtual absl::StatusOr<std::vector<Application>> PendingApplications(int limit) = 0;
   virtual absl::StatusOr<int64_t> NextSerial() = 0;  // tracking numbers
+  // Requests received in [from, to), oldest first.
+  virtual absl::StatusOr<std::vector<Signal>> Signals(absl::Time from, absl::Time to) = 0;
+  virtual absl::StatusOr<std::optional<HotSpotDecision>> FindDecision(const std::string& key) = 0;
+  // Decisions newest first, with ids below `before_id` when it is set (keyset).
+  virtual absl::StatusOr<std::vector<HotSpotDecision>> ListDecisions(const std::string& before_id,
+                                                                     int limit) = 0;
   virtual absl::StatusOr<std::optional<Catalogue>> LatestCatalogue() = 0;
   virtual absl::StatusOr<std::optional<Catalogue>> CatalogueVersion(int64_t version) = 0;
   // Stores `c` as the next version unless it equals the latest; expected_version < 0: any.
@@ -229,6 +242,31 @@ class Bundles {
   // Routing's news of a part, inside the consumer's transaction.
   absl::Status OnOrder(Store& s, const OrderNews& news, const CallContext& call);
 
+  // Intake's and routing's news for the miner, inside the consumers' transactions.
+  absl::Status OnRequest(Store& s, const Signal& signal);
+  absl::Status OnCategory(Store& s, const std::string& request_id, const std::string& category);
+
+  // Hot spots of the last `window_days` (1..90), best first, each with its decision if any.
+  struct HotSpotView {
+    HotSpot spot;
+    std::optional<HotSpotDecision> decision;
+  };
+  absl::StatusOr<std::vector<HotSpotView>> HotSpots(int window_days, int limit);
+  // Records the action taken on a hot spot found in the last `window_days` (idempotent: the
+  // same decision again answers the first; another one is refused).
+  absl::StatusOr<HotSpotDecision> DecideHotSpot(const std::string& key, ActionKind action,
+                                                const std::string& note, int window_days,
+                                                const CallContext& call);
+  struct DecisionView {
+    HotSpotDecision decision;
+    Effect effect;
+  };
+  struct DecisionPage {
+    std::vector<DecisionView> decisions;
+    std::string next_page_token;
+  };
+  absl::StatusOr<DecisionPage> Decisions(int page_size, const std::string& token);
+
   absl::Time Now() const { return clock_.Now(); }
 
  private:
@@ -241,6 +279,7 @@ class Bundles {
   // Sends one part and records the answer: true when routing took it, false when it refused it
   // (the part failed); an error when routing could not answer (the part stays pending).
   absl::StatusOr<bool> DispatchPart(const Application& a, const Part& p);
+  absl::StatusOr<std::vector<HotSpot>> MineWindow(int window_days);
 
   Transactor& tx_;
   Reader& reader_;

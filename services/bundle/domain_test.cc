@@ -20,6 +20,8 @@ struct State {
   std::map<std::string, Store::Claim> keys;
   std::vector<std::string> audit;
   std::vector<std::string> events;  // "submitted:<id>", "completed:<id>"
+  std::map<std::string, Signal> signals;
+  std::map<std::string, HotSpotDecision> decisions;
 };
 
 class FakeStore final : public Store {
@@ -57,6 +59,23 @@ class FakeStore final : public Store {
   absl::Status Audit(const std::string& id, const std::string& action, const std::string& actor,
                      absl::Time) override {
     s_.audit.push_back(id + " " + action + " " + actor);
+    return absl::OkStatus();
+  }
+  absl::Status PutSignal(const Signal& sig) override {
+    s_.signals.try_emplace(sig.id, sig);
+    return absl::OkStatus();
+  }
+  absl::Status SetCategory(const std::string& id, const std::string& category) override {
+    if (auto it = s_.signals.find(id); it != s_.signals.end()) it->second.category = category;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::optional<HotSpotDecision>> GetDecision(const std::string& key) override {
+    auto it = s_.decisions.find(key);
+    if (it == s_.decisions.end()) return std::nullopt;
+    return it->second;
+  }
+  absl::Status PutDecision(const HotSpotDecision& d) override {
+    s_.decisions[d.spot.key] = d;
     return absl::OkStatus();
   }
   absl::Status Submitted(const Application& a, const CallContext&) override {
@@ -111,6 +130,28 @@ class FakeDb final : public Transactor, public Reader {
     return out;
   }
   absl::StatusOr<int64_t> NextSerial() override { return ++serial; }
+  absl::StatusOr<std::vector<Signal>> Signals(absl::Time from, absl::Time to) override {
+    std::vector<Signal> out;
+    for (const auto& [_, sig] : state.signals) {
+      if (sig.time >= from && sig.time < to) out.push_back(sig);
+    }
+    return out;
+  }
+  absl::StatusOr<std::optional<HotSpotDecision>> FindDecision(const std::string& key) override {
+    FakeStore store(state);
+    return store.GetDecision(key);
+  }
+  absl::StatusOr<std::vector<HotSpotDecision>> ListDecisions(const std::string& before_id,
+                                                             int limit) override {
+    std::vector<HotSpotDecision> out;
+    for (const auto& [_, d] : state.decisions) {
+      if (before_id.empty() || d.id < before_id) out.push_back(d);
+    }
+    std::sort(out.begin(), out.end(),
+              [](const HotSpotDecision& a, const HotSpotDecision& b) { return a.id > b.id; });
+    if (static_cast<int>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
+    return out;
+  }
   absl::StatusOr<std::optional<Catalogue>> LatestCatalogue() override {
     if (catalogues.empty()) return std::nullopt;
     return catalogues.back();
@@ -396,6 +437,64 @@ TEST_CASE("a new catalogue version leaves applications on the version they were 
   REQUIRE(!hits->empty());
   CHECK((*hits)[0].hit.id == "newborn");
   CHECK((*hits)[0].working_days == 3);
+}
+
+TEST_CASE("hot spots are mined from the requests received, decided once, and their effect shown",
+          "[bundle][hotspot]") {
+  Fixture f;
+  const auto receive = [&](const std::string& id, const std::string& title, absl::Time at) {
+    Signal sig{.id = id,
+               .time = at,
+               .place = "410202",
+               .signature = RequestSignature(title, ""),
+               .label = SafeLabel(title)};
+    REQUIRE(f.db.Run([&](Store& s) { return f.bundles->OnRequest(s, sig); }).ok());
+  };
+  const std::string title = "幸福路与建设街交叉口路灯坏了三个月无人修，电话13800138000";
+  for (int i = 0; i < 6; ++i) {
+    receive("r" + std::to_string(i), title, f.clock.Now() - absl::Hours(10 + i));
+  }
+  receive("r0", "重放的事件不会再记一次", f.clock.Now());  // a replayed event: kept once
+  receive("other", "学校门口早晚交通拥堵严重，希望增派交警疏导", f.clock.Now() - absl::Hours(3));
+  REQUIRE(f.db.Run([&](Store& s) { return f.bundles->OnCategory(s, "r1", "城乡建设"); }).ok());
+  CHECK(f.db.state.signals.at("r1").category == "城乡建设");
+
+  auto spots = f.bundles->HotSpots(7, 20);
+  REQUIRE(spots.ok());
+  REQUIRE(spots->size() == 1);
+  const HotSpot& h = (*spots)[0].spot;
+  CHECK(h.kind == HotSpotKind::kSimilarText);
+  CHECK(h.count == 6);
+  CHECK(h.label == "幸福路与建设街交叉口路灯坏了三个月无人修，电话***");
+  CHECK(!(*spots)[0].decision);
+
+  auto d =
+      f.bundles->DecideHotSpot(h.key, ActionKind::kProactiveTask, "派单给区城管局", 7, f.Key("d1"));
+  REQUIRE(d.ok());
+  CHECK(d->spot.count == 6);
+  CHECK(f.bundles->DecideHotSpot(h.key, ActionKind::kProactiveTask, "", 7, f.Key("d2")).ok());
+  CHECK(ReasonOf(f.bundles->DecideHotSpot(h.key, ActionKind::kMonthlyTopic, "", 7, f.Key("d3"))
+                     .status()) == "HOTSPOT_ALREADY_DECIDED");
+  CHECK(
+      ReasonOf(f.bundles->DecideHotSpot("text:none", ActionKind::kMonthlyTopic, "", 7, f.Key("d4"))
+                   .status()) == "HOTSPOT_NOT_FOUND");
+  CHECK(f.bundles->HotSpots(0, 20).status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(f.db.state.audit.size() == 1);
+
+  // Two more such requests in the three and a half days after the decision.
+  f.clock.Advance(absl::Hours(84));
+  receive("after1", title, f.clock.Now() - absl::Hours(1));
+  receive("after2", title, f.clock.Now() - absl::Hours(2));
+  auto page = f.bundles->Decisions(10, "");
+  REQUIRE(page.ok());
+  REQUIRE(page->decisions.size() == 1);
+  CHECK(page->decisions[0].effect.before == 6);
+  CHECK(page->decisions[0].effect.after == 2);
+  CHECK(page->decisions[0].effect.after_share == Approx(0.5));
+  auto spots_now = f.bundles->HotSpots(7, 20);
+  REQUIRE(spots_now.ok());
+  REQUIRE(!spots_now->empty());
+  CHECK((*spots_now)[0].decision.has_value());
 }
 
 }  // namespace

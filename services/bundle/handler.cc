@@ -99,4 +99,35 @@ grpc::Status BundleHandler::GetPartForm(grpc::ServerContext* ctx, const v1::GetP
   return grpc::Status::OK;
 }
 
+grpc::Status BundleHandler::ListHotSpots(grpc::ServerContext* ctx,
+                                         const v1::ListHotSpotsRequest* req,
+                                         v1::ListHotSpotsResponse* resp) {
+  auto spots = bundles_.HotSpots(req->window_days() == 0 ? 7 : req->window_days(),
+                                 req->page_size() == 0 ? 20 : req->page_size());
+  if (!spots.ok()) return Failed(*ctx, spots.status());
+  for (const auto& v : *spots) *resp->add_hot_spots() = ToProto(v);
+  return grpc::Status::OK;
+}
+
+grpc::Status BundleHandler::DecideHotSpot(grpc::ServerContext* ctx,
+                                          const v1::DecideHotSpotRequest* req,
+                                          v1::DecideHotSpotResponse* resp) {
+  auto d = bundles_.DecideHotSpot(req->hotspot_key(), static_cast<ActionKind>(req->action()),
+                                  req->note(), req->window_days() == 0 ? 7 : req->window_days(),
+                                  Call(*ctx, req->request_id()));
+  if (!d.ok()) return Failed(*ctx, d.status());
+  *resp->mutable_decision() = ToProto(*d, nullptr);
+  return grpc::Status::OK;
+}
+
+grpc::Status BundleHandler::ListHotSpotDecisions(grpc::ServerContext* ctx,
+                                                 const v1::ListHotSpotDecisionsRequest* req,
+                                                 v1::ListHotSpotDecisionsResponse* resp) {
+  auto page = bundles_.Decisions(req->page_size(), req->page_token());
+  if (!page.ok()) return Failed(*ctx, page.status());
+  for (const auto& v : page->decisions) *resp->add_decisions() = ToProto(v.decision, &v.effect);
+  resp->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
 }  // namespace jiban::bundle

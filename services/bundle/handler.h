@@ -28,6 +28,13 @@ class BundleHandler final : public v1::BundleService::Service {
                                 v1::ListApplicationsResponse* resp) override;
   grpc::Status GetPartForm(grpc::ServerContext* ctx, const v1::GetPartFormRequest* req,
                            v1::GetPartFormResponse* resp) override;
+  grpc::Status ListHotSpots(grpc::ServerContext* ctx, const v1::ListHotSpotsRequest* req,
+                            v1::ListHotSpotsResponse* resp) override;
+  grpc::Status DecideHotSpot(grpc::ServerContext* ctx, const v1::DecideHotSpotRequest* req,
+                             v1::DecideHotSpotResponse* resp) override;
+  grpc::Status ListHotSpotDecisions(grpc::ServerContext* ctx,
+                                    const v1::ListHotSpotDecisionsRequest* req,
+                                    v1::ListHotSpotDecisionsResponse* resp) override;
 
  private:
   Bundles& bundles_;

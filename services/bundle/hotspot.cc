@@ -140,7 +140,8 @@ std::vector<std::vector<uint32_t>> TextClusters(const std::vector<const Signal*>
         const uint32_t i = bucket[end].second;
         bool joined = false;
         for (uint32_t head : heads) {
-          if (EstimatedSimilarity(recent[head]->signature, recent[i]->signature) >= min_similarity) {
+          if (EstimatedSimilarity(recent[head]->signature, recent[i]->signature) >=
+              min_similarity) {
             uf.Join(head, i);
             joined = true;
             break;
@@ -239,6 +240,7 @@ std::vector<HotSpot> Mine(const std::vector<Signal>& signals, absl::Time now,
   for (const auto& members : TextClusters(recent, o.min_similarity, o.min_count)) {
     HotSpot h = Describe(HotSpotKind::kSimilarText, recent, members, o);
     h.key = absl::StrCat("text:", recent[members.front()]->id);
+    h.signature = recent[members.front()]->signature;
     h.score = (h.count - 1) / std::sqrt(2.0);
     out.push_back(std::move(h));
   }
@@ -253,6 +255,7 @@ std::vector<HotSpot> Mine(const std::vector<Signal>& signals, absl::Time now,
              o.min_repeats)) {
       HotSpot h = Describe(kind, recent, members, o);
       h.key = absl::StrCat(prefix, key);
+      h.match_key = key;
       h.score = (h.count - 1) / std::sqrt(2.0);
       out.push_back(std::move(h));
     }
@@ -260,6 +263,55 @@ std::vector<HotSpot> Mine(const std::vector<Signal>& signals, absl::Time now,
   std::sort(out.begin(), out.end(), [](const HotSpot& a, const HotSpot& b) {
     return a.score != b.score ? a.score > b.score : a.key < b.key;
   });
+  return out;
+}
+
+bool Matches(const HotSpotDecision& d, const Signal& s, double min_similarity) {
+  const HotSpot& h = d.spot;
+  switch (h.kind) {
+    case HotSpotKind::kRising:
+      return s.category == h.category && s.place == h.place;
+    case HotSpotKind::kSimilarText:
+      return Comparable(s.signature) &&
+             EstimatedSimilarity(s.signature, h.signature) >= min_similarity;
+    case HotSpotKind::kSamePerson:
+      return s.person_key == h.match_key;
+    case HotSpotKind::kSamePlace:
+      return s.place_key == h.match_key;
+  }
+  return false;
+}
+
+Effect EffectOf(const HotSpotDecision& d, const std::vector<Signal>& signals, absl::Time now,
+                double min_similarity) {
+  Effect e;
+  const absl::Time end = d.decided_at + d.window;
+  for (const Signal& s : signals) {
+    if (s.time < d.decided_at - d.window || s.time >= end || s.time >= now) continue;
+    if (!Matches(d, s, min_similarity)) continue;
+    ++(s.time < d.decided_at ? e.before : e.after);
+  }
+  e.after_share = std::clamp(absl::FDivDuration(now - d.decided_at, d.window), 0.0, 1.0);
+  return e;
+}
+
+std::string SafeLabel(absl::string_view title) {
+  const std::vector<char32_t> cps = pii::DecodeUtf8(title);
+  const auto digit = [](char32_t c) {
+    return (c >= U'0' && c <= U'9') || (c >= U'０' && c <= U'９') || c == U'X' || c == U'x';
+  };
+  std::string out;
+  for (size_t i = 0; i < cps.size() && i < 40;) {
+    size_t run = i;
+    while (run < cps.size() && digit(cps[run])) ++run;
+    if (run - i >= 6) {
+      out += "***";
+      i = run;
+    } else {
+      pii::AppendUtf8(cps[i], &out);
+      ++i;
+    }
+  }
   return out;
 }
 

@@ -86,7 +86,38 @@ struct HotSpot {
   std::vector<std::string> member_ids;  // the first max_members, oldest first
   ActionKind action = ActionKind::kProactiveTask;
   std::string action_reason;
+  // What identifies its requests later: the person or place key, or the first member's text.
+  std::string match_key;
+  Signature signature = kNoSignature;
 };
+
+// A decision on a hot spot: the action taken, and what the hot spot was, so that its effect can
+// be measured.
+struct HotSpotDecision {
+  std::string id;  // ULID: decisions list newest first by it
+  HotSpot spot;    // as it was when decided (member ids not kept)
+  ActionKind action = ActionKind::kProactiveTask;
+  std::string note;
+  std::string actor;
+  absl::Time decided_at;
+  absl::Duration window;
+};
+
+// Whether a request is of the kind a decision was about.
+bool Matches(const HotSpotDecision& d, const Signal& s, double min_similarity);
+
+// Such requests in the window before the decision and in the same span after it (so far).
+struct Effect {
+  int before = 0;
+  int after = 0;
+  double after_share = 0;  // how much of the after-window has passed, 0..1
+};
+Effect EffectOf(const HotSpotDecision& d, const std::vector<Signal>& signals, absl::Time now,
+                double min_similarity);
+
+// A title fit to show with a hot spot: at most 40 characters, every run of 6 or more digits
+// (a phone or an identity number typed into it) masked.
+std::string SafeLabel(absl::string_view title);
 
 // Hot spots in [now − window, now), best first; earlier windows feed the rising kind's baseline.
 std::vector<HotSpot> Mine(const std::vector<Signal>& signals, absl::Time now,

@@ -62,6 +62,48 @@ std::string FormAssociatedData(const std::string& application_id) {
   return absl::StrCat("bundle_forms.form_sealed:", application_id);
 }
 
+db::Blob EncodeSignature(const Signature& sig) {
+  std::string out;
+  out.reserve(sig.size() * 4);
+  for (uint32_t v : sig) {
+    for (int b = 0; b < 4; ++b) out.push_back(static_cast<char>((v >> (8 * b)) & 0xFF));
+  }
+  return {out};
+}
+
+Signature DecodeSignature(const std::string& bytes) {
+  Signature sig = kNoSignature;
+  if (bytes.size() != sig.size() * 4) return sig;
+  for (size_t i = 0; i < sig.size(); ++i) {
+    uint32_t v = 0;
+    for (int b = 3; b >= 0; --b) v = (v << 8) | static_cast<unsigned char>(bytes[i * 4 + b]);
+    sig[i] = v;
+  }
+  return sig;
+}
+
+constexpr char kDecisionColumns[] =
+    "hotspot_key, kind, action, note, actor, decided_at_ms, window_ms, category, place, match_key,"
+    " signature, count_at_decision, label, id";
+
+HotSpotDecision DecodeDecision(const db::Row& r) {
+  HotSpotDecision d{.id = r.Text(13),
+                    .action = static_cast<ActionKind>(r.Int(2)),
+                    .note = r.Text(3),
+                    .actor = r.Text(4),
+                    .decided_at = absl::FromUnixMillis(r.Int(5)),
+                    .window = absl::Milliseconds(r.Int(6))};
+  d.spot.key = r.Text(0);
+  d.spot.kind = static_cast<HotSpotKind>(r.Int(1));
+  d.spot.category = r.Text(7);
+  d.spot.place = r.Text(8);
+  d.spot.match_key = r.Text(9);
+  d.spot.signature = DecodeSignature(r.Text(10));
+  d.spot.count = static_cast<int>(r.Int(11));
+  d.spot.label = r.Text(12);
+  return d;
+}
+
 }  // namespace
 
 std::vector<db::MigrationSet> Migrations(db::Dialect dialect) {
@@ -153,6 +195,44 @@ absl::Status SqlStore::Audit(const std::string& application_id, const std::strin
       .status();
 }
 
+absl::Status SqlStore::PutSignal(const Signal& sig) {
+  auto inserted = tx_.Execute(
+      "INSERT INTO bundle_signals (request_id, time_ms, category, place, place_key, person_key,"
+      " consultation, signature, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {sig.id, absl::ToUnixMillis(sig.time), sig.category, sig.place, sig.place_key, sig.person_key,
+       sig.consultation ? 1 : 0, EncodeSignature(sig.signature), sig.label});
+  if (inserted.status().code() == absl::StatusCode::kAlreadyExists) return absl::OkStatus();
+  return inserted.status();
+}
+
+absl::Status SqlStore::SetCategory(const std::string& request_id, const std::string& category) {
+  return tx_
+      .Execute("UPDATE bundle_signals SET category = ? WHERE request_id = ?",
+               {category, request_id})
+      .status();
+}
+
+absl::StatusOr<std::optional<HotSpotDecision>> SqlStore::GetDecision(const std::string& key) {
+  JIBAN_ASSIGN_OR_RETURN(
+      auto row, tx_.QueryOne(absl::StrCat("SELECT ", kDecisionColumns,
+                                          " FROM bundle_hotspot_decisions WHERE hotspot_key = ?",
+                                          tx_.ForUpdate()),
+                             {key}));
+  if (!row) return std::nullopt;
+  return DecodeDecision(*row);
+}
+
+absl::Status SqlStore::PutDecision(const HotSpotDecision& d) {
+  return tx_
+      .Execute(absl::StrCat("INSERT INTO bundle_hotspot_decisions (", kDecisionColumns,
+                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+               {d.spot.key, static_cast<int>(d.spot.kind), static_cast<int>(d.action), d.note,
+                d.actor, absl::ToUnixMillis(d.decided_at), absl::ToInt64Milliseconds(d.window),
+                d.spot.category, d.spot.place, d.spot.match_key, EncodeSignature(d.spot.signature),
+                d.spot.count, d.spot.label, d.id})
+      .status();
+}
+
 absl::Status SqlStore::Submitted(const Application& a, const CallContext& call) {
   v1::ApplicationSubmitted e;
   *e.mutable_application() = ToProto(a, a.submit_time);
@@ -207,6 +287,54 @@ absl::StatusOr<std::vector<Application>> SqlReader::PendingApplications(int limi
                                           " FROM bundle_applications WHERE pending > 0"
                                           " ORDER BY id LIMIT ?"),
                              {limit}));
+}
+
+absl::StatusOr<std::vector<Signal>> SqlReader::Signals(absl::Time from, absl::Time to) {
+  JIBAN_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query("SELECT request_id, time_ms, category, place, place_key, person_key, consultation,"
+                " signature, label FROM bundle_signals WHERE time_ms >= ? AND time_ms < ?"
+                " ORDER BY time_ms",
+                {absl::ToUnixMillis(from), absl::ToUnixMillis(to)}));
+  std::vector<Signal> out;
+  out.reserve(rows.size());
+  for (const db::Row& r : rows) {
+    out.push_back({.id = r.Text(0),
+                   .time = absl::FromUnixMillis(r.Int(1)),
+                   .category = r.Text(2),
+                   .place = r.Text(3),
+                   .place_key = r.Text(4),
+                   .person_key = r.Text(5),
+                   .consultation = r.Int(6) != 0,
+                   .signature = DecodeSignature(r.Text(7)),
+                   .label = r.Text(8)});
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<HotSpotDecision>> SqlReader::FindDecision(const std::string& key) {
+  JIBAN_ASSIGN_OR_RETURN(
+      auto rows, db_.Query(absl::StrCat("SELECT ", kDecisionColumns,
+                                        " FROM bundle_hotspot_decisions WHERE hotspot_key = ?"),
+                           {key}));
+  if (rows.empty()) return std::nullopt;
+  return DecodeDecision(rows.front());
+}
+
+absl::StatusOr<std::vector<HotSpotDecision>> SqlReader::ListDecisions(const std::string& before_id,
+                                                                      int limit) {
+  std::string sql = absl::StrCat("SELECT ", kDecisionColumns, " FROM bundle_hotspot_decisions");
+  db::Params params;
+  if (!before_id.empty()) {
+    sql += " WHERE id < ?";
+    params.emplace_back(before_id);
+  }
+  sql += " ORDER BY id DESC LIMIT ?";
+  params.emplace_back(limit);
+  JIBAN_ASSIGN_OR_RETURN(auto rows, db_.Query(sql, params));
+  std::vector<HotSpotDecision> out;
+  for (const db::Row& r : rows) out.push_back(DecodeDecision(r));
+  return out;
 }
 
 absl::StatusOr<std::optional<Catalogue>> SqlReader::LatestCatalogue() {

@@ -30,6 +30,10 @@ class SqlStore final : public Store {
                                                 const Claim& claim) override;
   absl::Status Audit(const std::string& application_id, const std::string& action,
                      const std::string& actor, absl::Time time) override;
+  absl::Status PutSignal(const Signal& s) override;
+  absl::Status SetCategory(const std::string& request_id, const std::string& category) override;
+  absl::StatusOr<std::optional<HotSpotDecision>> GetDecision(const std::string& key) override;
+  absl::Status PutDecision(const HotSpotDecision& d) override;
   absl::Status Submitted(const Application& a, const CallContext& call) override;
   absl::Status Completed(const Application& a, const CallContext& call) override;
 
@@ -58,6 +62,10 @@ class SqlReader final : public Reader {
   absl::StatusOr<std::vector<Application>> ListApplications(const ApplicationQuery& q) override;
   absl::StatusOr<std::vector<Application>> PendingApplications(int limit) override;
   absl::StatusOr<int64_t> NextSerial() override { return serials_.Next(); }
+  absl::StatusOr<std::vector<Signal>> Signals(absl::Time from, absl::Time to) override;
+  absl::StatusOr<std::optional<HotSpotDecision>> FindDecision(const std::string& key) override;
+  absl::StatusOr<std::vector<HotSpotDecision>> ListDecisions(const std::string& before_id,
+                                                             int limit) override;
   absl::StatusOr<std::optional<Catalogue>> LatestCatalogue() override;
   absl::StatusOr<std::optional<Catalogue>> CatalogueVersion(int64_t version) override;
   absl::StatusOr<Catalogue> PutCatalogue(const Catalogue& c, const std::string& actor,

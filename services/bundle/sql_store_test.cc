@@ -175,5 +175,54 @@ TEST_CASE("applications page newest first and catalogue versions are kept", "[bu
   CHECK(rig.Count("SELECT COUNT(*) FROM bundle_catalogues") == 3);
 }
 
+TEST_CASE("the miner's requests and decisions keep what they need", "[bundle][sql]") {
+  const auto dialect = GENERATE(from_range(testing::Drivers()));
+  INFO(testing::DialectName(dialect));
+  Rig rig(dialect);
+  const std::string title = "魅力之城小区一楼夜宵摊油烟扰民，晚上无法开窗";
+  for (int i = 0; i < 5; ++i) {
+    const Signal sig{.id = "q" + std::to_string(i),
+                     .time = rig.clock.Now() - absl::Hours(i + 1),
+                     .place = "410202",
+                     .place_key = "34.750,113.620",
+                     .signature = RequestSignature(title, ""),
+                     .label = SafeLabel(title)};
+    REQUIRE(rig.tx.Run([&](Store& s) { return rig.bundles.OnRequest(s, sig); }).ok());
+    REQUIRE(rig.tx.Run([&](Store& s) { return rig.bundles.OnRequest(s, sig); }).ok());  // replay
+  }
+  REQUIRE(rig.tx.Run([&](Store& s) { return rig.bundles.OnCategory(s, "q2", "环境保护"); }).ok());
+  auto signals = rig.reader.Signals(rig.clock.Now() - absl::Hours(24), rig.clock.Now());
+  REQUIRE(signals.ok());
+  REQUIRE(signals->size() == 5);
+  CHECK((*signals)[0].id == "q4");  // oldest first
+  CHECK((*signals)[2].category == "环境保护");
+  CHECK((*signals)[0].signature == RequestSignature(title, ""));
+
+  auto spots = rig.bundles.HotSpots(7, 10);
+  REQUIRE(spots.ok());
+  REQUIRE(spots->size() == 2);  // the same text, and the same spot
+  for (const auto& v : *spots) {
+    auto d = rig.bundles.DecideHotSpot(v.spot.key, ActionKind::kProactiveTask, "已派单", 7,
+                                       {"d-" + v.spot.key, "", "task_force"});
+    REQUIRE(d.ok());
+    rig.clock.Advance(absl::Minutes(1));
+  }
+  auto first = rig.bundles.Decisions(1, "");
+  REQUIRE(first.ok());
+  REQUIRE(first->decisions.size() == 1);
+  CHECK(first->decisions[0].effect.before == 5);
+  REQUIRE(!first->next_page_token.empty());
+  auto second = rig.bundles.Decisions(1, first->next_page_token);
+  REQUIRE(second.ok());
+  REQUIRE(second->decisions.size() == 1);
+  CHECK(second->next_page_token.empty());
+  CHECK(second->decisions[0].decision.spot.key != first->decisions[0].decision.spot.key);
+  CHECK(second->decisions[0].decision.spot.signature ==
+        (second->decisions[0].decision.spot.kind == HotSpotKind::kSimilarText
+             ? RequestSignature(title, "")
+             : kNoSignature));
+  CHECK(rig.Count("SELECT COUNT(*) FROM bundle_hotspot_decisions") == 2);
+}
+
 }  // namespace
 }  // namespace jiban::bundle

@@ -38,8 +38,8 @@ int Usage() {
          "  escalation  run the escalation service (JIBAN_DB_DSN, JIBAN_ROUTING_ADDR, ...)\n"
          "  assessment  run the assessment service (JIBAN_DB_DSN, JIBAN_INTAKE_ADDR,\n"
          "           JIBAN_ROUTING_ADDR, JIBAN_ESCALATION_ADDR, ...)\n"
-         "  bundle   run the bundle service (JIBAN_DB_DSN, JIBAN_FIELD_KEYS, JIBAN_ROUTING_ADDR,\n"
-         "           ...)\n";
+         "  bundle   run the bundle service (JIBAN_DB_DSN, JIBAN_FIELD_KEYS, JIBAN_INTAKE_ADDR,\n"
+         "           JIBAN_ROUTING_ADDR, ...)\n";
   return 2;
 }
 
@@ -131,6 +131,7 @@ int RunDev() {
   auto& bundle_server = server("bundle", 8085);
   auto bundle = jiban::bundle::BundleApp::Create({.db_dsn = sqlite("bundle.db"),
                                                   .field_keys = keys.str(),
+                                                  .intake_address = address(intake_server),
                                                   .routing_address = address(routing_server)},
                                                  bundle_server);
   if (!started("bundle", bundle, bundle_server)) return 1;

@@ -15,6 +15,7 @@
 #include "libs/status/status.h"
 #include "libs/testing/test_db.h"
 #include "proto/jiban/bundle/v1/bundle.grpc.pb.h"
+#include "proto/jiban/intake/v1/intake.grpc.pb.h"
 #include "proto/jiban/routing/v1/routing.grpc.pb.h"
 #include "services/bundle/app.h"
 #include "services/bundle/convert.h"
@@ -62,6 +63,7 @@ struct Suite {
     auto b = bundle::BundleApp::Create({.db_dsn = bundle_db->dsn(),
                                         .db_pool_size = 8,
                                         .field_keys = crypto::Sealer::NewSpec(),
+                                        .intake_address = Address(intake_server),
                                         .routing_address = Address(routing_server),
                                         .retry_interval = absl::Milliseconds(100)},
                                        bundle_server);
@@ -93,8 +95,41 @@ struct Suite {
         },
         metrics);
     REQUIRE(watcher->Start().ok());
+    // Intake's stream: how far it has gone, so a test can wait for the bundle service to catch up.
+    intake_watcher = std::make_unique<events::Consumer>(
+        events::ConsumerOptions{.name = "test<-intake",
+                                .source = grpc::CreateChannel(Address(intake_server),
+                                                              grpc::InsecureChannelCredentials())},
+        watcher_db->db(),
+        [this](db::Transaction& tx, const events::v1::Event& e) -> absl::Status {
+          intake::v1::RequestSubmitted submitted;
+          const bool is_submit = e.payload().UnpackTo(&submitted);
+          tx.OnCommit([this, is_submit, seq = e.sequence()] {
+            absl::MutexLock lock(&mu);
+            intake_head = seq;
+            submissions += is_submit ? 1 : 0;
+          });
+          return absl::OkStatus();
+        },
+        metrics);
+    REQUIRE(intake_watcher->Start().ok());
+    intake_stub = intake::v1::IntakeService::NewStub(
+        grpc::CreateChannel(Address(intake_server), grpc::InsecureChannelCredentials()));
+  }
+
+  // Waits until intake has emitted `n` submissions and the bundle service has applied them.
+  bool BundleSawSubmissions(int n) {
+    int64_t seq = 0;
+    {
+      absl::MutexLock lock(&mu);
+      auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu) { return submissions >= n; };
+      if (!mu.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(30))) return false;
+      seq = intake_head;
+    }
+    return bundle_app->intake_consumer().WaitApplied(seq, absl::Seconds(30));
   }
   ~Suite() {
+    intake_watcher.reset();
     watcher.reset();
     bundle_server.Shutdown();
     routing_server.Shutdown();
@@ -163,10 +198,13 @@ struct Suite {
   std::unique_ptr<rv1::RoutingService::Stub> routing_stub;
   std::unique_ptr<bv1::BundleService::Stub> bundle_stub;
   prometheus::Registry metrics;
-  std::unique_ptr<events::Consumer> watcher;
+  std::unique_ptr<events::Consumer> watcher, intake_watcher;
+  std::unique_ptr<intake::v1::IntakeService::Stub> intake_stub;
   absl::Mutex mu;
   std::vector<rv1::WorkOrder> orders ABSL_GUARDED_BY(mu);
   std::map<std::string, int64_t> last ABSL_GUARDED_BY(mu);  // item → latest event's sequence
+  int64_t intake_head ABSL_GUARDED_BY(mu) = 0;
+  int submissions ABSL_GUARDED_BY(mu) = 0;
 };
 
 bv1::SubmitApplicationRequest NewbornRequest(const std::string& request_id) {
@@ -315,6 +353,72 @@ TEST_CASE("a part routing refuses fails alone, and bad applications are refused 
   CHECK(fields.contains("form.child_name"));
   CHECK(fields.contains("materials.birth_certificate"));
   CHECK(s.error_message().find("13800138000") == std::string::npos);
+}
+
+TEST_CASE("requests that keep coming to intake surface as a hot spot, decided over gRPC") {
+  auto dialect = GENERATE(from_range(testing::Drivers()));
+  INFO("driver " << testing::DialectName(dialect));
+  Suite suite(dialect);
+  const std::vector<std::string> districts = {"410202", "410203", "410204", "410205", "410202"};
+  for (int i = 0; i < 5; ++i) {
+    intake::v1::SubmitRequestRequest req;
+    req.set_request_id("hot-" + std::to_string(i));
+    auto* r = req.mutable_request();
+    r->set_channel(intake::v1::CHANNEL_HOTLINE);
+    r->set_nature(intake::v1::NATURE_COMPLAINT);
+    r->set_title("幸福路与建设街交叉口路灯坏了三个月无人修");
+    r->set_text(absl::StrCat("晚上一片漆黑，老人孩子出行很危险，第", i + 1, "次反映。"));
+    r->mutable_location()->set_district_code(districts[static_cast<size_t>(i)]);
+    auto* citizen = r->mutable_requester()->mutable_citizen();
+    citizen->set_name("王五");
+    citizen->set_phone(absl::StrCat("1380013800", i));
+    intake::v1::SubmitRequestResponse resp;
+    REQUIRE(suite
+                .Call(suite.intake_stub.get(), &intake::v1::IntakeService::Stub::SubmitRequest, req,
+                      &resp)
+                .ok());
+  }
+  REQUIRE(suite.BundleSawSubmissions(5));
+
+  bv1::ListHotSpotsRequest list;
+  list.set_window_days(7);
+  bv1::ListHotSpotsResponse spots;
+  REQUIRE(suite.Call(suite.bundle_stub.get(), &bv1::BundleService::Stub::ListHotSpots, list, &spots)
+              .ok());
+  REQUIRE(spots.hot_spots_size() == 1);
+  const bv1::HotSpot& h = spots.hot_spots(0);
+  CHECK(h.kind() == bv1::HOT_SPOT_KIND_SIMILAR_TEXT);
+  CHECK(h.count() == 5);
+  CHECK(h.districts() == 4);
+  CHECK(h.proposed_action() == bv1::HOT_SPOT_ACTION_MONTHLY_TOPIC);
+  // No personal data in what the miner shows.
+  CHECK(spots.DebugString().find("1380013800") == std::string::npos);
+  CHECK(spots.DebugString().find("王五") == std::string::npos);
+
+  bv1::DecideHotSpotRequest decide;
+  decide.set_request_id("decide-1");
+  decide.set_hotspot_key(h.key());
+  decide.set_action(bv1::HOT_SPOT_ACTION_MONTHLY_TOPIC);
+  decide.set_note("列入本月每月一题：城区路灯排查");
+  bv1::DecideHotSpotResponse decided;
+  REQUIRE(
+      suite
+          .Call(suite.bundle_stub.get(), &bv1::BundleService::Stub::DecideHotSpot, decide, &decided)
+          .ok());
+  CHECK(decided.decision().count_at_decision() == 5);
+  bv1::ListHotSpotDecisionsResponse decisions;
+  REQUIRE(suite
+              .Call(suite.bundle_stub.get(), &bv1::BundleService::Stub::ListHotSpotDecisions,
+                    bv1::ListHotSpotDecisionsRequest(), &decisions)
+              .ok());
+  REQUIRE(decisions.decisions_size() == 1);
+  CHECK(decisions.decisions(0).requests_before() == 5);
+  CHECK(decisions.decisions(0).requests_after() == 0);
+  decide.set_action(bv1::HOT_SPOT_ACTION_PROACTIVE_TASK);
+  decide.set_request_id("decide-2");
+  const grpc::Status refused = suite.Call(
+      suite.bundle_stub.get(), &bv1::BundleService::Stub::DecideHotSpot, decide, &decided);
+  CHECK(refused.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 }  // namespace
