@@ -5,14 +5,16 @@
 # through reflection-only buf curl; promtool on /metrics; SIGTERM → exit 0.
 # Escalation follows routing: the same submission is a red light on its stream and in its API;
 # assessment follows all three and scores the window for the month.
-# Usage: routing_smoke.sh jiban-intake jiban-routing jiban-escalation jiban-assessment
+# The bundle service fans an application out through routing.
+# Usage: routing_smoke.sh jiban-intake jiban-routing jiban-escalation jiban-assessment jiban-bundle
 #        (exit 77 = tools missing)
 set -euo pipefail
-usage="usage: routing_smoke.sh jiban-intake jiban-routing jiban-escalation jiban-assessment"
+usage="usage: routing_smoke.sh jiban-intake jiban-routing jiban-escalation jiban-assessment jiban-bundle"
 intake=${1:?$usage}
 routing=${2:?$usage}
 escalation=${3:?$usage}
 assessment=${4:?$usage}
+bundle=${5:?$usage}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 buf="$root/tools/node_modules/.bin/buf"
 for tool in "$buf" promtool curl node; do
@@ -164,6 +166,41 @@ JIBAN_DB_DSN="sqlite:$work/assessment.db" "$assessment" rebuild >"$work/rebuild.
 grep -q 'from sequence 0' "$work/rebuild.out" || fail "rebuild said: $(cat "$work/rebuild.out")"
 start_assessment assessment-rebuilt
 scored
+
+# The bundle service: reflection, health, an application fanned out into three orders, metrics,
+# SIGTERM, and no personal data in its logs or database.
+JIBAN_DB_DSN="sqlite:$work/bundle.db" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR=127.0.0.1:0 \
+  JIBAN_FIELD_KEYS_FILE="$work/field-keys" JIBAN_INTAKE_ADDR="127.0.0.1:${intake_url##*:}" \
+  JIBAN_ROUTING_ADDR="127.0.0.1:${routing_url##*:}" start bundle "$bundle"
+bundle_url="http://127.0.0.1:$grpc_port"
+grep -qx jiban.bundle.v1.BundleService <<<"$(bufcurl --list-services "$bundle_url")" \
+  || fail "reflection does not list the bundle service"
+health=$(bufcurl -d '{"service":"jiban.bundle.v1.BundleService"}' "$bundle_url/grpc.health.v1.Health/Check")
+grep -q '"SERVING"' <<<"$health" || fail "bundle health: $health"
+apply='{"requestId":"smoke-b1","bundleId":"newborn","districtCode":"410202",
+  "form":{"child_name":"张小宝","birth_date":"2026-11-01","guardian_name":"张三",
+          "guardian_id_number":"11010519491231002X","contact_phone":"13900139000"},
+  "materialIds":["birth_certificate","household_register","id_card","marriage_certificate"]}'
+bufcurl -d "$apply" "$bundle_url/jiban.bundle.v1.BundleService/SubmitApplication" >"$work/apply.out" \
+  || fail "apply: $(cat "$work/apply.out")"
+app_id=$(sed -nE 's/^    "id": "([^"]+)".*/\1/p' "$work/apply.out" | head -1)
+[ -n "$app_id" ] || fail "no application id: $(cat "$work/apply.out")"
+get_app="{\"applicationId\":\"$app_id\"}"
+timeout 20 bash -c "until [ \$($buf curl --protocol grpc --http2-prior-knowledge --timeout 5s \
+    -d '$get_app' $bundle_url/jiban.bundle.v1.BundleService/GetApplication 2>/dev/null \
+    | grep -c PART_STATE_DISPATCHED) = 3 ]; do :; done" || fail "the application never fanned out"
+curl -sS -o "$work/bundle-metrics" "http://127.0.0.1:$metrics_port/metrics"
+promtool check metrics <"$work/bundle-metrics" || fail "promtool check metrics (bundle)"
+grep -q '^jiban_bundle_parts_dispatched_total 3' "$work/bundle-metrics" \
+  || fail "parts dispatched counter: $(grep jiban_bundle "$work/bundle-metrics")"
+bundle_pid=${pids[-1]}
+kill -TERM "$bundle_pid"
+wait "$bundle_pid" || fail "bundle exited non-zero after SIGTERM"
+for secret in 11010519491231002X 13900139000 张三; do
+  if grep -aq "$secret" "$work/bundle.log" "$work/bundle.err" "$work/bundle.db"*; then
+    fail "personal data in the clear in the bundle service's logs or database"
+  fi
+done
 
 url=$routing_url
 metrics_port=$routing_metrics
