@@ -223,4 +223,45 @@ std::vector<uint64_t> Bigrams(absl::string_view s) {
   return out;
 }
 
+std::vector<uint32_t> MinHash(const std::vector<uint64_t>& shingles, int size) {
+  std::vector<uint32_t> sig(static_cast<size_t>(size), 0xFFFFFFFFu);
+  for (uint64_t x : shingles) {
+    for (int i = 0; i < size; ++i) {
+      // splitmix64 of the shingle under the i-th seed.
+      uint64_t z = x + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(i + 1);
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      z ^= z >> 31;
+      sig[static_cast<size_t>(i)] = std::min(sig[static_cast<size_t>(i)], static_cast<uint32_t>(z));
+    }
+  }
+  return sig;
+}
+
+double MinHashSimilarity(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+  if (a.size() != b.size() || a.empty()) return 0;
+  int same = 0;
+  for (size_t i = 0; i < a.size(); ++i) same += a[i] == b[i];
+  return static_cast<double>(same) / static_cast<double>(a.size());
+}
+
+std::string EncodeMinHash(const std::vector<uint32_t>& s) {
+  std::string out;
+  for (uint32_t v : s) {
+    for (int b = 0; b < 4; ++b) out.push_back(static_cast<char>((v >> (8 * b)) & 0xFF));
+  }
+  return out;
+}
+
+std::vector<uint32_t> DecodeMinHash(const std::string& bytes) {
+  std::vector<uint32_t> out;
+  for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
+    uint32_t v = 0;
+    for (int b = 0; b < 4; ++b)
+      v |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + b])) << (8 * b);
+    out.push_back(v);
+  }
+  return out;
+}
+
 }  // namespace jiban::pii

@@ -61,6 +61,16 @@ std::vector<char32_t> DecodeUtf8(absl::string_view utf8);
 // ignoring ASCII punctuation and spaces and the CJK and full-width punctuation blocks, ASCII
 // lower-cased; a one-character text is that character. For similarity without a segmenter.
 std::vector<uint64_t> Bigrams(absl::string_view text);
+
+// A MinHash of shingles (e.g. Bigrams): `size` minimums under independent splitmix64-seeded hash
+// functions (the first k of a longer signature equal a k-long one). The share of equal positions
+// of two signatures estimates their shingle sets' Jaccard similarity (standard error about
+// 0.5/√size at 0.5). The functions never change: signatures are stored.
+std::vector<uint32_t> MinHash(const std::vector<uint64_t>& shingles, int size);
+// 0 when the signatures differ in size or are empty.
+double MinHashSimilarity(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
+std::string EncodeMinHash(const std::vector<uint32_t>& s);  // 4 bytes each, little-endian
+std::vector<uint32_t> DecodeMinHash(const std::string& bytes);
 void AppendUtf8(char32_t code_point, std::string* out);
 
 }  // namespace jiban::pii

@@ -8,9 +8,9 @@ namespace {
 const absl::CivilDay kToday(2026, 11, 26);
 
 TEST_CASE("phones in every common form normalise to one") {
-  for (const char* raw : {"13800138000", "+86 138 0013 8000", "86-13800138000", "+8613800138000",
-                          "0086 138-0013-8000", "１３８００１３８０００", "138 0013 8000",
-                          "(+86)13800138000"}) {
+  for (const char* raw :
+       {"13800138000", "+86 138 0013 8000", "86-13800138000", "+8613800138000",
+        "0086 138-0013-8000", "１３８００１３８０００", "138 0013 8000", "(+86)13800138000"}) {
     INFO(raw);
     auto p = NormalizePhone(raw);
     REQUIRE(p.ok());
@@ -31,9 +31,9 @@ TEST_CASE("phones in every common form normalise to one") {
     CHECK(p->number == want);
     CHECK(p->kind == PhoneKind::kLandline);
   }
-  for (const char* bad : {"", "12345", "12800138000", "1380013800", "138001380001", "400-810-8888",
-                          "95588", "+1 212 555 0100", "138-0013-800a", "0371-0123456",
-                          "010-1234567890"}) {
+  for (const char* bad :
+       {"", "12345", "12800138000", "1380013800", "138001380001", "400-810-8888", "95588",
+        "+1 212 555 0100", "138-0013-800a", "0371-0123456", "010-1234567890"}) {
     INFO(bad);
     auto p = NormalizePhone(bad);
     CHECK(p.status().code() == absl::StatusCode::kInvalidArgument);

@@ -26,24 +26,7 @@ uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
   return x;
 }
 
-// The odd multipliers and offsets of the signature's hash family, fixed so that signatures stored
-// by one build compare with another's.
-struct Family {
-  std::array<uint64_t, kSignatureSize> a{};
-  std::array<uint64_t, kSignatureSize> b{};
-  Family() {
-    for (int i = 0; i < kSignatureSize; ++i) {
-      a[static_cast<size_t>(i)] = Mix(0x4a4942414eULL + 2 * static_cast<uint64_t>(i)) | 1;
-      b[static_cast<size_t>(i)] = Mix(0x686f7473706f74ULL + static_cast<uint64_t>(i));
-    }
-  }
-};
-const Family& Hashes() {
-  static const Family f;  // immutable once built, trivially destructible
-  return f;
-}
-
-bool Comparable(const Signature& s) { return s[0] != UINT32_MAX; }
+bool Comparable(const Signature& s) { return s.size() == kSignatureSize; }
 
 struct UnionFind {
   explicit UnionFind(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
@@ -140,7 +123,7 @@ std::vector<std::vector<uint32_t>> TextClusters(const std::vector<const Signal*>
         const uint32_t i = bucket[end].second;
         bool joined = false;
         for (uint32_t head : heads) {
-          if (EstimatedSimilarity(recent[head]->signature, recent[i]->signature) >=
+          if (pii::MinHashSimilarity(recent[head]->signature, recent[i]->signature) >=
               min_similarity) {
             uf.Join(head, i);
             joined = true;
@@ -166,18 +149,9 @@ std::vector<std::vector<uint32_t>> TextClusters(const std::vector<const Signal*>
 }  // namespace
 
 Signature SignatureOf(absl::string_view text) {
-  Signature sig = kNoSignature;
   const std::vector<uint64_t> bigrams = pii::Bigrams(text);
-  if (static_cast<int>(bigrams.size()) < kMinBigrams) return sig;
-  const Family& f = Hashes();
-  for (uint64_t b : bigrams) {
-    const uint64_t h = Mix(b);
-    for (size_t i = 0; i < kSignatureSize; ++i) {
-      sig[i] = std::min(sig[i], static_cast<uint32_t>((h * f.a[i] + f.b[i]) >> 32));
-    }
-  }
-  if (sig[0] == UINT32_MAX) sig[0] = UINT32_MAX - 1;  // keep "comparable" distinct from empty
-  return sig;
+  if (static_cast<int>(bigrams.size()) < kMinBigrams) return {};
+  return pii::MinHash(bigrams, kSignatureSize);
 }
 
 Signature RequestSignature(absl::string_view title, absl::string_view text) {
@@ -187,12 +161,6 @@ Signature RequestSignature(absl::string_view title, absl::string_view text) {
   const std::vector<char32_t> cps = pii::DecodeUtf8(text);
   for (size_t i = 0; i < cps.size() && i < 60; ++i) pii::AppendUtf8(cps[i], &opening);
   return SignatureOf(opening);
-}
-
-double EstimatedSimilarity(const Signature& a, const Signature& b) {
-  int same = 0;
-  for (size_t i = 0; i < kSignatureSize; ++i) same += a[i] == b[i] ? 1 : 0;
-  return static_cast<double>(same) / kSignatureSize;
 }
 
 std::vector<HotSpot> Mine(const std::vector<Signal>& signals, absl::Time now,
@@ -273,7 +241,7 @@ bool Matches(const HotSpotDecision& d, const Signal& s, double min_similarity) {
       return s.category == h.category && s.place == h.place;
     case HotSpotKind::kSimilarText:
       return Comparable(s.signature) &&
-             EstimatedSimilarity(s.signature, h.signature) >= min_similarity;
+             pii::MinHashSimilarity(s.signature, h.signature) >= min_similarity;
     case HotSpotKind::kSamePerson:
       return s.person_key == h.match_key;
     case HotSpotKind::kSamePlace:

@@ -15,7 +15,6 @@
 #ifndef JIBAN_SERVICES_BUNDLE_HOTSPOT_H_
 #define JIBAN_SERVICES_BUNDLE_HOTSPOT_H_
 
-#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,25 +25,15 @@
 namespace jiban::bundle {
 
 inline constexpr int kSignatureSize = 32;  // MinHash values per text: 16 bands of 2
-using Signature = std::array<uint32_t, kSignatureSize>;
+using Signature = std::vector<uint32_t>;   // pii::MinHash; empty: too short to compare
 
-// The signature of a text too short to compare (it clusters with nothing).
-inline constexpr Signature kNoSignature = [] {
-  Signature s{};
-  s.fill(UINT32_MAX);
-  return s;
-}();
-
-// The MinHash signature of a text's character bigrams (pii::Bigrams); kNoSignature for a text
-// of fewer than 4 bigrams.
+// The MinHash signature of a text's character bigrams (pii::Bigrams); empty for a text of fewer
+// than 4 bigrams.
 Signature SignatureOf(absl::string_view text);
 // A request's signature: of its title, which says what the request is about in a few words (on
 // real messages it groups the same issue far better than the whole text, whose details differ
 // from writer to writer), or of its text's opening when the title is too short.
 Signature RequestSignature(absl::string_view title, absl::string_view text);
-// The share of equal positions: an estimate of the bigram sets' Jaccard similarity.
-double EstimatedSimilarity(const Signature& a, const Signature& b);
-
 // One request as the miner sees it (no personal data).
 struct Signal {
   std::string id;
@@ -54,7 +43,7 @@ struct Signal {
   std::string place_key;   // the address's blind index; empty when unknown
   std::string person_key;  // the requester's blind index; empty when anonymous
   bool consultation = false;
-  Signature signature = kNoSignature;
+  Signature signature;
   std::string label;  // a short, masked title to show
 };
 
@@ -88,7 +77,7 @@ struct HotSpot {
   std::string action_reason;
   // What identifies its requests later: the person or place key, or the first member's text.
   std::string match_key;
-  Signature signature = kNoSignature;
+  Signature signature;
 };
 
 // A decision on a hot spot: the action taken, and what the hot spot was, so that its effect can

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "libs/pii/pii.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
 #include "nlohmann/json.hpp"
@@ -62,26 +63,6 @@ std::string FormAssociatedData(const std::string& application_id) {
   return absl::StrCat("bundle_forms.form_sealed:", application_id);
 }
 
-db::Blob EncodeSignature(const Signature& sig) {
-  std::string out;
-  out.reserve(sig.size() * 4);
-  for (uint32_t v : sig) {
-    for (int b = 0; b < 4; ++b) out.push_back(static_cast<char>((v >> (8 * b)) & 0xFF));
-  }
-  return {out};
-}
-
-Signature DecodeSignature(const std::string& bytes) {
-  Signature sig = kNoSignature;
-  if (bytes.size() != sig.size() * 4) return sig;
-  for (size_t i = 0; i < sig.size(); ++i) {
-    uint32_t v = 0;
-    for (int b = 3; b >= 0; --b) v = (v << 8) | static_cast<unsigned char>(bytes[i * 4 + b]);
-    sig[i] = v;
-  }
-  return sig;
-}
-
 constexpr char kDecisionColumns[] =
     "hotspot_key, kind, action, note, actor, decided_at_ms, window_ms, category, place, match_key,"
     " signature, count_at_decision, label, id";
@@ -98,7 +79,7 @@ HotSpotDecision DecodeDecision(const db::Row& r) {
   d.spot.category = r.Text(7);
   d.spot.place = r.Text(8);
   d.spot.match_key = r.Text(9);
-  d.spot.signature = DecodeSignature(r.Text(10));
+  d.spot.signature = pii::DecodeMinHash(r.Text(10));
   d.spot.count = static_cast<int>(r.Int(11));
   d.spot.label = r.Text(12);
   return d;
@@ -200,7 +181,7 @@ absl::Status SqlStore::PutSignal(const Signal& sig) {
       "INSERT INTO bundle_signals (request_id, time_ms, category, place, place_key, person_key,"
       " consultation, signature, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {sig.id, absl::ToUnixMillis(sig.time), sig.category, sig.place, sig.place_key, sig.person_key,
-       sig.consultation ? 1 : 0, EncodeSignature(sig.signature), sig.label});
+       sig.consultation ? 1 : 0, db::Blob{pii::EncodeMinHash(sig.signature)}, sig.label});
   if (inserted.status().code() == absl::StatusCode::kAlreadyExists) return absl::OkStatus();
   return inserted.status();
 }
@@ -228,8 +209,8 @@ absl::Status SqlStore::PutDecision(const HotSpotDecision& d) {
                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                {d.spot.key, static_cast<int>(d.spot.kind), static_cast<int>(d.action), d.note,
                 d.actor, absl::ToUnixMillis(d.decided_at), absl::ToInt64Milliseconds(d.window),
-                d.spot.category, d.spot.place, d.spot.match_key, EncodeSignature(d.spot.signature),
-                d.spot.count, d.spot.label, d.id})
+                d.spot.category, d.spot.place, d.spot.match_key,
+                db::Blob{pii::EncodeMinHash(d.spot.signature)}, d.spot.count, d.spot.label, d.id})
       .status();
 }
 
@@ -306,7 +287,7 @@ absl::StatusOr<std::vector<Signal>> SqlReader::Signals(absl::Time from, absl::Ti
                    .place_key = r.Text(4),
                    .person_key = r.Text(5),
                    .consultation = r.Int(6) != 0,
-                   .signature = DecodeSignature(r.Text(7)),
+                   .signature = pii::DecodeMinHash(r.Text(7)),
                    .label = r.Text(8)});
   }
   return out;

@@ -220,7 +220,7 @@ TEST_CASE("the miner's requests and decisions keep what they need", "[bundle][sq
   CHECK(second->decisions[0].decision.spot.signature ==
         (second->decisions[0].decision.spot.kind == HotSpotKind::kSimilarText
              ? RequestSignature(title, "")
-             : kNoSignature));
+             : Signature()));
   CHECK(rig.Count("SELECT COUNT(*) FROM bundle_hotspot_decisions") == 2);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "libs/pii/pii.h"
 #include "libs/status/macros.h"
 
 namespace jiban::intake {
@@ -107,7 +108,7 @@ absl::Status CandidateCache::Sync() {
                          .town_code = row.Text(3),
                          .address_key = row.Text(4),
                          .create_time = absl::FromUnixMillis(row.Int(8)),
-                         .signature = DecodeSignature(row.Text(7))};
+                         .signature = pii::DecodeMinHash(row.Text(7))};
     if (!row.IsNull(5)) {
       c.latitude = row.Double(5);
       c.longitude = row.Double(6);

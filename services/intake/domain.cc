@@ -289,46 +289,7 @@ double Similarity(const Shingles& x, const Shingles& y) {
   return static_cast<double>(common) / static_cast<double>(x.size() + y.size() - common);
 }
 
-Signature SignatureOf(const Shingles& shingles) {
-  Signature sig(kSignatureSize, 0xFFFFFFFFu);
-  for (uint64_t x : shingles) {
-    for (int i = 0; i < kSignatureSize; ++i) {
-      // splitmix64 of the shingle under the i-th seed.
-      uint64_t z = x + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(i + 1);
-      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-      z ^= z >> 31;
-      sig[i] = std::min(sig[i], static_cast<uint32_t>(z));
-    }
-  }
-  return sig;
-}
-
-double EstimatedSimilarity(const Signature& a, const Signature& b) {
-  if (a.size() != b.size() || a.empty()) return 0;
-  int same = 0;
-  for (size_t i = 0; i < a.size(); ++i) same += a[i] == b[i];
-  return static_cast<double>(same) / static_cast<double>(a.size());
-}
-
-std::string EncodeSignature(const Signature& s) {
-  std::string out;
-  for (uint32_t v : s) {
-    for (int b = 0; b < 4; ++b) out.push_back(static_cast<char>((v >> (8 * b)) & 0xFF));
-  }
-  return out;
-}
-
-Signature DecodeSignature(const std::string& bytes) {
-  Signature out;
-  for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
-    uint32_t v = 0;
-    for (int b = 0; b < 4; ++b)
-      v |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + b])) << (8 * b);
-    out.push_back(v);
-  }
-  return out;
-}
+Signature SignatureOf(const Shingles& shingles) { return pii::MinHash(shingles, kSignatureSize); }
 
 double TextSimilarity(const std::string& a, const std::string& b) {
   return Similarity(ShinglesOf(a), ShinglesOf(b));
@@ -361,7 +322,7 @@ double Needed(const DuplicateCandidate& in, const DuplicateCandidate& c,
 std::optional<double> Screen(const DuplicateCandidate& in, const DuplicateCandidate& c,
                              const DuplicatePolicy& policy) {
   // Cheapest test first: most open requests are about something else.
-  const double estimate = EstimatedSimilarity(in.signature, c.signature);
+  const double estimate = pii::MinHashSimilarity(in.signature, c.signature);
   if (estimate < std::min(policy.min_similarity, policy.min_similarity_district_only) -
                      policy.screening_margin) {
     return std::nullopt;

@@ -208,10 +208,7 @@ using Shingles = std::vector<uint64_t>;
 // requests can be screened by a 64-byte value instead of their text.
 inline constexpr int kSignatureSize = 16;
 using Signature = std::vector<uint32_t>;
-Signature SignatureOf(const Shingles& shingles);
-double EstimatedSimilarity(const Signature& a, const Signature& b);
-std::string EncodeSignature(const Signature& s);  // 64 bytes, little-endian
-Signature DecodeSignature(const std::string& bytes);
+Signature SignatureOf(const Shingles& shingles);  // pii::MinHash; stored with pii::EncodeMinHash
 
 struct DuplicateCandidate {
   std::string id;

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "libs/pii/pii.h"
 #include "libs/status/status.h"
 #include "services/intake/store.h"
 
@@ -369,11 +370,11 @@ TEST_CASE("signatures estimate similarity and screen the candidates") {
   const Shingles a = ShinglesOf("工地夜间施工噪音扰民，严重影响居民休息，请尽快处理");
   const Shingles b = ShinglesOf("工地夜间施工噪音扰民，严重影响居民休息");
   const Shingles c = ShinglesOf("小区垃圾桶已经满了三天没人清运");
-  CHECK(EstimatedSimilarity(SignatureOf(a), SignatureOf(a)) == 1.0);
-  CHECK(EstimatedSimilarity(SignatureOf(a), SignatureOf(b)) > 0.4);
-  CHECK(EstimatedSimilarity(SignatureOf(a), SignatureOf(c)) < 0.2);
-  CHECK(DecodeSignature(EncodeSignature(SignatureOf(a))) == SignatureOf(a));
-  CHECK(EncodeSignature(SignatureOf(a)).size() == 4 * kSignatureSize);
+  CHECK(pii::MinHashSimilarity(SignatureOf(a), SignatureOf(a)) == 1.0);
+  CHECK(pii::MinHashSimilarity(SignatureOf(a), SignatureOf(b)) > 0.4);
+  CHECK(pii::MinHashSimilarity(SignatureOf(a), SignatureOf(c)) < 0.2);
+  CHECK(pii::DecodeMinHash(pii::EncodeMinHash(SignatureOf(a))) == SignatureOf(a));
+  CHECK(pii::EncodeMinHash(SignatureOf(a)).size() == 4 * kSignatureSize);
   const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
   DuplicateCandidate in{.id = "n",
                         .town_code = "410202001",

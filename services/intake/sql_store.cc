@@ -224,7 +224,7 @@ absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
          request.help ? db::Value(request.help->helper_post_id) : db::Value(),
          request.help ? db::Value(request.help->actions) : db::Value(),
          OrNull(request.master_id),
-         db::Blob{EncodeSignature(signature)},
+         db::Blob{pii::EncodeMinHash(signature)},
          absl::ToUnixMillis(request.create_time),
          absl::ToUnixMillis(request.update_time)});
     if (inserted.status().code() == absl::StatusCode::kAlreadyExists) {
