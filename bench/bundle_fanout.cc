@@ -94,14 +94,10 @@ int main(int argc, char** argv) {
       std::filesystem::temp_directory_path() / absl::StrCat("jiban-fanout-", ::getpid());
   std::filesystem::create_directories(dir);
   std::ostringstream logs;
-  auto options = [](const char* name) {
-    return jiban::server::ServerOptions{.name = name,
-                                        .grpc_address = "127.0.0.1:0",
-                                        .metrics_address = "",
-                                        .drain_timeout = absl::Seconds(5)};
-  };
-  jiban::server::Server intake_server(options("intake"), &logs),
-      routing_server(options("routing"), &logs), bundle_server(options("bundle"), &logs);
+
+  jiban::server::Server intake_server(jiban::server::ServerOptions::Loopback("intake"), &logs),
+      routing_server(jiban::server::ServerOptions::Loopback("routing"), &logs),
+      bundle_server(jiban::server::ServerOptions::Loopback("bundle"), &logs);
   const auto address = [](const jiban::server::Server& s) {
     return absl::StrCat("127.0.0.1:", s.grpc_port());
   };

@@ -22,6 +22,13 @@ constexpr char kReadiness[] = "readiness";
 
 }  // namespace
 
+ServerOptions ServerOptions::Loopback(std::string name) {
+  return {.name = std::move(name),
+          .grpc_address = "127.0.0.1:0",
+          .metrics_address = "",
+          .drain_timeout = absl::Seconds(5)};
+}
+
 ServerOptions ServerOptions::FromEnv(Env& env, std::string name, int default_grpc_port,
                                      int default_metrics_port) {
   ServerOptions o;

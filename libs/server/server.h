@@ -36,6 +36,9 @@ struct ServerOptions {
   // JIBAN_GRPC_ADDR, JIBAN_METRICS_ADDR, JIBAN_DRAIN_SECONDS, JIBAN_REFLECTION.
   static ServerOptions FromEnv(Env& env, std::string name, int default_grpc_port,
                                int default_metrics_port);
+  // On 127.0.0.1 with a port the system picks, no /metrics endpoint, a 5 s drain: what tests and
+  // in-process benchmarks run.
+  static ServerOptions Loopback(std::string name);
 };
 
 class Server {

@@ -30,13 +30,6 @@ using testing::TestDatabase;
 namespace bv1 = bundle::v1;
 namespace rv1 = routing::v1;
 
-server::ServerOptions Options(const char* name) {
-  return {.name = name,
-          .grpc_address = "127.0.0.1:0",
-          .metrics_address = "",
-          .drain_timeout = absl::Seconds(5)};
-}
-
 std::string Address(const server::Server& s) { return absl::StrCat("127.0.0.1:", s.grpc_port()); }
 
 struct Suite {
@@ -45,9 +38,9 @@ struct Suite {
         routing_db(TestDatabase::Create(dialect)),
         bundle_db(TestDatabase::Create(dialect)),
         watcher_db(TestDatabase::Create(dialect, {events::Migrations(dialect)})),
-        intake_server(Options("intake"), &logs),
-        routing_server(Options("routing"), &logs),
-        bundle_server(Options("bundle"), &logs) {
+        intake_server(server::ServerOptions::Loopback("intake"), &logs),
+        routing_server(server::ServerOptions::Loopback("routing"), &logs),
+        bundle_server(server::ServerOptions::Loopback("bundle"), &logs) {
     auto i = intake::IntakeApp::Create(
         {.db_dsn = intake_db->dsn(), .db_pool_size = 4, .field_keys = crypto::Sealer::NewSpec()},
         intake_server);

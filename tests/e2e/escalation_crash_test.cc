@@ -25,13 +25,6 @@ namespace {
 namespace ev1 = escalation::v1;
 namespace iv1 = intake::v1;
 
-server::ServerOptions Options(const char* name) {
-  return {.name = name,
-          .grpc_address = "127.0.0.1:0",
-          .metrics_address = "",
-          .drain_timeout = absl::Seconds(5)};
-}
-
 // A distinct report (so that intake links none as a duplicate of another): words picked by n, in
 // one of the nine districts.
 iv1::SubmitRequestRequest Report(int n) {
@@ -71,8 +64,8 @@ TEST_CASE("kill -9 of escalation mid-stream: one light, one case, one log entry 
   auto routing_db = testing::TestDatabase::Create(dialect);
   auto escalation_db = testing::TestDatabase::Create(dialect);
   std::ostringstream logs;
-  server::Server intake_server(Options("intake"), &logs);
-  server::Server routing_server(Options("routing"), &logs);
+  server::Server intake_server(server::ServerOptions::Loopback("intake"), &logs);
+  server::Server routing_server(server::ServerOptions::Loopback("routing"), &logs);
   auto intake_app = intake::IntakeApp::Create(
       {.db_dsn = intake_db->dsn(), .db_pool_size = 8, .field_keys = crypto::Sealer::NewSpec()},
       intake_server);

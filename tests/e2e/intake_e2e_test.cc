@@ -24,11 +24,7 @@ struct Suite {
   explicit Suite(db::Dialect dialect)
       : intake_db(TestDatabase::Create(dialect)),
         consumer_db(TestDatabase::Create(dialect, {events::Migrations(dialect)})),
-        server({.name = "intake",
-                .grpc_address = "127.0.0.1:0",
-                .metrics_address = "",
-                .drain_timeout = absl::Seconds(5)},
-               &logs) {
+        server(server::ServerOptions::Loopback("intake"), &logs) {
     auto created = IntakeApp::Create(
         {.db_dsn = intake_db->dsn(), .db_pool_size = 16, .field_keys = crypto::Sealer::NewSpec()},
         server);

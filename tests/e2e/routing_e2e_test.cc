@@ -33,13 +33,6 @@ using testing::TestDatabase;
 namespace iv1 = intake::v1;
 namespace rv1 = routing::v1;
 
-server::ServerOptions Options(const char* name) {
-  return {.name = name,
-          .grpc_address = "127.0.0.1:0",
-          .metrics_address = "",
-          .drain_timeout = absl::Seconds(5)};
-}
-
 struct Suite {
   explicit Suite(db::Dialect dialect)
       : intake_db(TestDatabase::Create(dialect)),
@@ -47,10 +40,10 @@ struct Suite {
         escalation_db(TestDatabase::Create(dialect)),
         assessment_db(TestDatabase::Create(dialect)),
         watcher_db(TestDatabase::Create(dialect, {events::Migrations(dialect)})),
-        intake_server(Options("intake"), &logs),
-        routing_server(Options("routing"), &logs),
-        escalation_server(Options("escalation"), &logs),
-        assessment_server(Options("assessment"), &logs) {
+        intake_server(server::ServerOptions::Loopback("intake"), &logs),
+        routing_server(server::ServerOptions::Loopback("routing"), &logs),
+        escalation_server(server::ServerOptions::Loopback("escalation"), &logs),
+        assessment_server(server::ServerOptions::Loopback("assessment"), &logs) {
     auto i = intake::IntakeApp::Create(
         {.db_dsn = intake_db->dsn(), .db_pool_size = 8, .field_keys = crypto::Sealer::NewSpec()},
         intake_server);
