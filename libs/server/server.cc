@@ -85,6 +85,7 @@ absl::Status Server::Start() {
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   creators.push_back(std::make_unique<ObservabilityInterceptorFactory>(rpc_metrics_, logger_));
   builder.experimental().SetInterceptorCreators(std::move(creators));
+  if (generic_ != nullptr) builder.RegisterCallbackGenericService(generic_);
   for (auto& [service, full_name] : services_) {
     builder.RegisterService(service);
     const auto* desc =

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/server.h"
 #include "libs/server/env.h"
 #include "libs/server/interceptor.h"
@@ -51,6 +52,8 @@ class Server {
 
   // Registers a service before Start(). Its health status follows readiness under its full name.
   void AddService(grpc::Service* service, const std::string& full_name);
+  // Serves every method no registered service has (the gateway's proxy), before Start().
+  void SetGenericService(grpc::CallbackGenericService* service) { generic_ = service; }
   // A dependency check (e.g. the database) polled while running; any failure → NOT_SERVING.
   void AddReadinessCheck(std::function<absl::Status()> check);
   // Called at shutdown after health turns NOT_SERVING and before the server drains calls
@@ -77,6 +80,7 @@ class Server {
   std::shared_ptr<prometheus::Registry> registry_;
   RpcMetrics rpc_metrics_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
+  grpc::CallbackGenericService* generic_ = nullptr;
   std::vector<std::function<absl::Status()>> checks_;
   std::vector<std::function<void()>> drain_hooks_;
   std::unique_ptr<grpc::Server> server_;

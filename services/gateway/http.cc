@@ -1,0 +1,239 @@
+#include "services/gateway/http.h"
+
+#include <CivetServer.h>
+
+#include <regex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/util/json_util.h"
+#include "libs/server/call.h"
+#include "libs/status/status.h"
+#include "nlohmann/json.hpp"
+
+namespace jiban::gateway {
+namespace {
+
+std::string Header(mg_connection* conn, const char* name) {
+  const char* v = mg_get_header(conn, name);
+  return v == nullptr ? "" : v;
+}
+
+void Reply(mg_connection* conn, int status, const std::string& body, int retry_after = 0) {
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n%s"
+            "Connection: close\r\n\r\n",
+            status, mg_get_response_code_text(conn, status), body.size(),
+            retry_after > 0 ? absl::StrCat("Retry-After: ", retry_after, "\r\n").c_str() : "");
+  mg_write(conn, body.data(), body.size());
+}
+
+// The parser's words without the caller's: every "quoted" piece removed.
+std::string Scrubbed(absl::string_view message) {
+  static const std::regex kQuoted("\"[^\"]*\"|'[^']*'");
+  return std::regex_replace(std::string(message.substr(0, 300)), kQuoted, "\"…\"");
+}
+
+}  // namespace
+
+int HttpStatusOf(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kAborted:
+      return 409;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kCancelled:
+      return 499;
+    case absl::StatusCode::kUnimplemented:
+      return 501;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+std::string ErrorBody(const absl::Status& status, absl::string_view request_id) {
+  nlohmann::json violations = nlohmann::json::array();
+  for (const FieldViolation& v : FieldViolationsOf(status)) {
+    violations.push_back({{"field", v.field}, {"description", v.description}});
+  }
+  return nlohmann::json{{"error",
+                         {{"code", absl::StatusCodeToString(status.code())},
+                          {"httpStatus", HttpStatusOf(status.code())},
+                          {"reason", ReasonOf(status)},
+                          {"message", std::string(status.message())},
+                          {"fieldViolations", violations},
+                          {"requestId", std::string(request_id)}}}}
+      .dump();
+}
+
+absl::Status CheckNesting(absl::string_view json, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_depth) {
+        return Error(absl::StatusCode::kInvalidArgument, "JSON_TOO_DEEP",
+                     absl::StrCat("the body nests deeper than ", max_depth, " levels"));
+      }
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return absl::OkStatus();
+}
+
+class HttpFace::Handler final : public CivetHandler {
+ public:
+  explicit Handler(Gateway& gateway) : gateway_(gateway) {}
+
+  bool handlePost(CivetServer*, mg_connection* conn) override {
+    const mg_request_info* info = mg_get_request_info(conn);
+    Incoming in{.authorization = Header(conn, "Authorization"),
+                .api_key = Header(conn, "X-Api-Key"),
+                .peer = info->remote_addr,
+                .request_id = Header(conn, "X-Request-Id"),
+                .traceparent = Header(conn, "traceparent")};
+    if (in.request_id.empty() || in.request_id.size() > 128) in.request_id = server::NewRequestId();
+    if (!server::ParseTraceparent(in.traceparent)) in.traceparent.clear();
+    const absl::string_view uri = info->local_uri != nullptr ? info->local_uri : "";
+    in.method = std::string(uri.substr(std::min<size_t>(uri.size(), 4)));  // after "/v1/"
+    auto fail = [&](const absl::Status& s) {
+      Reply(conn, HttpStatusOf(s.code()), ErrorBody(s, in.request_id), RetryAfterSeconds(s));
+      return true;
+    };
+
+    const size_t slash = in.method.find('/');
+    const google::protobuf::MethodDescriptor* method =
+        slash == std::string::npos
+            ? nullptr
+            : google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+                  absl::StrCat(in.method.substr(0, slash), ".", in.method.substr(slash + 1)));
+    if (method == nullptr || method->client_streaming() || method->server_streaming()) {
+      return fail(Error(absl::StatusCode::kNotFound, "METHOD_NOT_FOUND", "no such method"));
+    }
+    if (info->content_length > static_cast<int64_t>(gateway_.limits().max_message_bytes)) {
+      return fail(Error(absl::StatusCode::kInvalidArgument, "BODY_TOO_LARGE",
+                        "the body is larger than the gateway accepts"));
+    }
+    std::string body;
+    char buf[8192];
+    for (int n; (n = mg_read(conn, buf, sizeof(buf))) > 0;) {
+      body.append(buf, static_cast<size_t>(n));
+      if (body.size() > gateway_.limits().max_message_bytes) {
+        return fail(Error(absl::StatusCode::kInvalidArgument, "BODY_TOO_LARGE",
+                          "the body is larger than the gateway accepts"));
+      }
+    }
+    if (body.empty()) body = "{}";
+    if (absl::Status deep = CheckNesting(body, 32); !deep.ok()) return fail(deep);
+
+    auto principal = gateway_.Admit(in);
+    if (!principal.ok()) return fail(principal.status());
+
+    const google::protobuf::Message* prototype =
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(method->input_type());
+    std::unique_ptr<google::protobuf::Message> request(prototype->New());
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = false;
+    if (auto parsed = google::protobuf::util::JsonStringToMessage(body, request.get(), options);
+        !parsed.ok()) {
+      return fail(Error(absl::StatusCode::kInvalidArgument, "MALFORMED_JSON",
+                        absl::StrCat("the body is not a valid ", method->input_type()->full_name(),
+                                     ": ", Scrubbed(parsed.message().as_string()))));
+    }
+    std::string bytes;
+    request->SerializeToString(&bytes);
+    grpc::Slice slice(bytes);
+    absl::Notification finished;
+    grpc::Status status;
+    grpc::ByteBuffer response;
+    gateway_.Forward(in, *principal, grpc::ByteBuffer(&slice, 1),
+                     std::make_unique<grpc::ClientContext>(),
+                     [&](const grpc::Status& s, grpc::ByteBuffer r) {
+                       status = s;
+                       response = std::move(r);
+                       finished.Notify();
+                     });
+    finished.WaitForNotification();
+    if (!status.ok()) return fail(FromGrpcStatus(status));
+    std::unique_ptr<google::protobuf::Message> out(
+        google::protobuf::MessageFactory::generated_factory()
+            ->GetPrototype(method->output_type())
+            ->New());
+    std::vector<grpc::Slice> slices;
+    std::string raw;
+    if (response.Dump(&slices).ok()) {
+      for (const grpc::Slice& s : slices)
+        raw.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    std::string json;
+    if (!out->ParseFromString(raw) ||
+        !google::protobuf::util::MessageToJsonString(*out, &json).ok()) {
+      return fail(absl::InternalError("the backend's answer could not be converted"));
+    }
+    Reply(conn, 200, json);
+    return true;
+  }
+
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    Reply(conn, 405,
+          ErrorBody(Error(absl::StatusCode::kInvalidArgument, "METHOD_NOT_ALLOWED",
+                          "every RPC is POST /v1/<package.Service>/<Method>"),
+                    ""));
+    return true;
+  }
+
+ private:
+  Gateway& gateway_;
+};
+
+absl::StatusOr<std::unique_ptr<HttpFace>> HttpFace::Start(const std::string& address,
+                                                          Gateway& gateway, int threads) {
+  auto face = std::make_unique<HttpFace>();
+  face->handler_ = std::make_unique<Handler>(gateway);
+  try {
+    face->server_ = std::make_unique<CivetServer>(
+        std::vector<std::string>{"listening_ports", address, "num_threads", std::to_string(threads),
+                                 "enable_keep_alive", "no"});
+  } catch (const CivetException&) {
+    return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", address));
+  }
+  face->server_->addHandler("/v1/", face->handler_.get());
+  auto ports = face->server_->getListeningPorts();
+  face->port_ = ports.empty() ? 0 : ports.front();
+  return face;
+}
+
+HttpFace::~HttpFace() {
+  if (server_) server_->close();
+}
+
+}  // namespace jiban::gateway
