@@ -13,6 +13,12 @@
 namespace jiban::testing {
 
 absl::StatusOr<HttpResponse> HttpGet(int port, const std::string& path) {
+  return HttpCall(port, "GET", path);
+}
+
+absl::StatusOr<HttpResponse> HttpCall(int port, const std::string& method, const std::string& path,
+                                      const std::vector<std::string>& headers,
+                                      const std::string& body) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return absl::InternalError("socket failed");
   sockaddr_in addr{};
@@ -25,8 +31,13 @@ absl::StatusOr<HttpResponse> HttpGet(int port, const std::string& path) {
     ::close(fd);
     return absl::UnavailableError(absl::StrCat("cannot connect to port ", port));
   }
-  const std::string request =
-      absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  std::string request =
+      absl::StrCat(method, " ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+  for (const std::string& h : headers) absl::StrAppend(&request, h, "\r\n");
+  if (!body.empty() || method == "POST") {
+    absl::StrAppend(&request, "Content-Length: ", body.size(), "\r\n");
+  }
+  absl::StrAppend(&request, "\r\n", body);
   ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   std::string raw;
   char buf[8192];

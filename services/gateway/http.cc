@@ -122,7 +122,10 @@ class HttpFace::Handler final : public CivetHandler {
                 .request_id = Header(conn, "X-Request-Id"),
                 .traceparent = Header(conn, "traceparent")};
     if (in.request_id.empty() || in.request_id.size() > 128) in.request_id = server::NewRequestId();
-    if (!server::ParseTraceparent(in.traceparent)) in.traceparent.clear();
+    if (!server::ParseTraceparent(in.traceparent)) {
+      in.traceparent =
+          server::TraceContext{server::NewTraceId(), server::NewSpanId(), "01"}.Header();
+    }
     const absl::string_view uri = info->local_uri != nullptr ? info->local_uri : "";
     in.method = std::string(uri.substr(std::min<size_t>(uri.size(), 4)));  // after "/v1/"
     auto fail = [&](const absl::Status& s) {

@@ -1,0 +1,308 @@
+// The gateway over real gRPC and HTTP: a call reaches its backend with the gateway's identity (a
+// caller's own x-jiban-* headers dropped), its request id, trace and a bounded deadline; callers
+// without credentials, with a bad token, without the right role, or calling an internal method
+// are refused with their reason; rate limits answer RESOURCE_EXHAUSTED / 429 with the wait; the
+// HTTP/JSON face submits to the real intake service and refuses malformed input with 400 and a
+// JSON error naming the problem, never echoing personal data.
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/server_builder.h"
+#include "libs/crypto/sealer.h"
+#include "libs/server/server.h"
+#include "libs/status/status.h"
+#include "libs/testing/http.h"
+#include "libs/testing/test_db.h"
+#include "nlohmann/json.hpp"
+#include "proto/jiban/events/v1/events.grpc.pb.h"
+#include "proto/jiban/intake/v1/intake.grpc.pb.h"
+#include "proto/jiban/routing/v1/routing.grpc.pb.h"
+#include "services/gateway/app.h"
+#include "services/intake/app.h"
+
+namespace jiban {
+namespace {
+
+namespace iv1 = intake::v1;
+const std::string kSecret = "gateway-test-secret-0123456789abcdef";
+const std::string kAuth = absl::StrCat(
+    R"({"issuer":"https://id.test","audience":"jiban","keys":[{"kid":"k1","alg":"HS256","secret":")",
+    kSecret, R"("}],"apiKeys":[{"name":"hotline","sha256":")", crypto::Sha256Hex("api-key-1"),
+    R"(","role":"agency_system","scopes":["jiban.intake.v1.IntakeService/*"]}]})");
+
+std::string Token(const std::string& role, const std::string& subject, int64_t exp_offset = 600) {
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  nlohmann::json claims = {{"iss", "https://id.test"},
+                           {"aud", "jiban"},
+                           {"sub", subject},
+                           {"role", role},
+                           {"exp", now + exp_offset}};
+  if (role == "unit_staff") claims["unit"] = "dept.health";
+  auto t = gateway::SignToken({.kid = "k1", .alg = gateway::Algorithm::kHs256, .secret = kSecret},
+                              "", claims.dump());
+  REQUIRE(t.ok());
+  return *t;
+}
+
+// An intake stand-in that answers GetRequest with what reached it: role|subject|unit|request id|
+// trace id, and how long it was given.
+class EchoIntake final : public iv1::IntakeService::Service {
+ public:
+  grpc::Status GetRequest(grpc::ServerContext* ctx, const iv1::GetRequestRequest*,
+                          iv1::GetRequestResponse* resp) override {
+    const auto md = [&](const char* k) {
+      auto it = ctx->client_metadata().find(k);
+      return it == ctx->client_metadata().end() ? std::string()
+                                                : std::string(it->second.data(), it->second.size());
+    };
+    const std::string traceparent = md("traceparent");
+    resp->mutable_request()->set_title(
+        absl::StrCat(md("x-jiban-role"), "|", md("x-jiban-subject"), "|", md("x-jiban-unit"), "|",
+                     md("x-request-id"), "|", traceparent.substr(3, 32)));
+    const absl::Duration left = absl::FromChrono(ctx->deadline()) - absl::Now();
+    resp->mutable_request()->set_text(absl::StrCat(absl::ToInt64Seconds(left)));
+    return grpc::Status::OK;
+  }
+};
+
+struct Gateway {
+  Gateway(const std::map<std::string, std::string>& backends, gateway::Limits limits = {})
+      : server(server::ServerOptions::Loopback("gateway"), &logs) {
+    auto app = gateway::GatewayApp::Create({.backends = backends,
+                                            .auth_json = kAuth,
+                                            .http_address = "127.0.0.1:0",
+                                            .http_threads = 4,
+                                            .limits = limits},
+                                           server);
+    if (!app.ok()) FAIL(app.status());
+    gw = std::move(*app);
+    REQUIRE(server.Start().ok());
+    channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.grpc_port()),
+                                  grpc::InsecureChannelCredentials());
+  }
+  ~Gateway() { server.Shutdown(); }
+
+  std::ostringstream logs;
+  server::Server server;
+  std::unique_ptr<gateway::GatewayApp> gw;
+  std::shared_ptr<grpc::Channel> channel;
+};
+
+void Authorize(grpc::ClientContext& ctx, const std::string& token) {
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+}
+
+TEST_CASE(
+    "a call reaches its backend with the gateway's identity, request id, trace and deadline") {
+  EchoIntake echo;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&echo);
+  auto backend = builder.BuildAndStart();
+  Gateway g({{"jiban.intake.v1.IntakeService", absl::StrCat("127.0.0.1:", port)}});
+  auto stub = iv1::IntakeService::NewStub(g.channel);
+
+  grpc::ClientContext ctx;
+  Authorize(ctx, Token("requester", "citizen-7"));
+  ctx.AddMetadata("x-jiban-role", "admin");  // a caller cannot choose its own role
+  ctx.AddMetadata("x-jiban-unit", "dept.health");
+  ctx.AddMetadata("x-request-id", "req-123");
+  ctx.AddMetadata("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  iv1::GetRequestRequest req;
+  req.set_id("01J00000000000000000000000");
+  iv1::GetRequestResponse resp;
+  const grpc::Status s = stub->GetRequest(&ctx, req, &resp);
+  REQUIRE(s.ok());
+  CHECK(resp.request().title() == "requester|citizen-7||req-123|4bf92f3577b34da6a3ce929d0e0e4736");
+  int64_t left = 0;
+  REQUIRE(absl::SimpleAtoi(resp.request().text(), &left));
+  CHECK(left <= 30);  // the gateway's bound, below the caller's 60 s
+  CHECK(left > 0);
+
+  // An API key, within its scopes.
+  grpc::ClientContext key_ctx;
+  key_ctx.AddMetadata("x-api-key", "api-key-1");
+  iv1::GetRequestResponse by_key;
+  REQUIRE(stub->GetRequest(&key_ctx, req, &by_key).ok());
+  CHECK(absl::StartsWith(by_key.request().title(), "agency_system|hotline||"));
+  backend->Shutdown();
+}
+
+TEST_CASE("callers are refused with their reason, and internal methods do not exist") {
+  EchoIntake echo;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&echo);
+  auto backend = builder.BuildAndStart();
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  Gateway g(
+      {{"jiban.intake.v1.IntakeService", address}, {"jiban.routing.v1.RoutingService", address}},
+      {.principal_rate = 1, .principal_burst = 2});
+  auto stub = iv1::IntakeService::NewStub(g.channel);
+  iv1::GetRequestRequest req;
+  iv1::GetRequestResponse resp;
+  const auto reason = [](const grpc::Status& s) { return ReasonOf(FromGrpcStatus(s)); };
+
+  grpc::ClientContext none;
+  grpc::Status s = stub->GetRequest(&none, req, &resp);
+  CHECK(s.error_code() == grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(reason(s) == "CREDENTIALS_MISSING");
+  grpc::ClientContext forged;
+  Authorize(forged, Token("requester", "x") + "x");
+  CHECK(reason(stub->GetRequest(&forged, req, &resp)) == "TOKEN_BAD_SIGNATURE");
+  grpc::ClientContext expired;
+  Authorize(expired, Token("requester", "x", -3600));
+  CHECK(reason(stub->GetRequest(&expired, req, &resp)) == "TOKEN_EXPIRED");
+
+  grpc::ClientContext denied;
+  Authorize(denied, Token("requester", "citizen-8"));
+  iv1::MergeRequestsRequest merge;
+  iv1::MergeRequestsResponse merged;
+  s = stub->MergeRequests(&denied, merge, &merged);
+  CHECK(s.error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(reason(s) == "ROLE_NOT_ALLOWED");
+
+  // The event stream and routing's internal calls are not there, even for the administrator.
+  auto events = events::v1::EventLogService::NewStub(g.channel);
+  grpc::ClientContext stream_ctx;
+  Authorize(stream_ctx, Token("admin", "root"));
+  auto reader = events->StreamEvents(&stream_ctx, events::v1::StreamEventsRequest());
+  events::v1::StreamEventsResponse batch;
+  while (reader->Read(&batch)) {
+  }
+  s = reader->Finish();
+  CHECK(s.error_code() == grpc::StatusCode::NOT_FOUND);
+  auto routing = routing::v1::RoutingService::NewStub(g.channel);
+  grpc::ClientContext internal_ctx;
+  Authorize(internal_ctx, Token("admin", "root"));
+  routing::v1::DispatchBundlePartResponse part;
+  CHECK(routing->DispatchBundlePart(&internal_ctx, routing::v1::DispatchBundlePartRequest(), &part)
+            .error_code() == grpc::StatusCode::NOT_FOUND);
+
+  // One principal, a burst of two: the third call waits.
+  const std::string token = Token("requester", "citizen-9");
+  for (int i = 0; i < 2; ++i) {
+    grpc::ClientContext ok_ctx;
+    Authorize(ok_ctx, token);
+    CHECK(stub->GetRequest(&ok_ctx, req, &resp).ok());
+  }
+  grpc::ClientContext limited;
+  Authorize(limited, token);
+  s = stub->GetRequest(&limited, req, &resp);
+  CHECK(s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  CHECK(reason(s) == "RATE_LIMITED");
+  auto retry = limited.GetServerTrailingMetadata().find("retry-after");
+  REQUIRE(retry != limited.GetServerTrailingMetadata().end());
+  CHECK(std::string(retry->second.data(), retry->second.size()) == "1");
+  backend->Shutdown();
+}
+
+TEST_CASE("the HTTP/JSON face submits to intake and refuses malformed input with 400") {
+  auto db = testing::TestDatabase::Create(db::Dialect::kSqlite);
+  std::ostringstream logs;
+  server::Server intake_server(server::ServerOptions::Loopback("intake"), &logs);
+  auto intake = intake::IntakeApp::Create(
+      {.db_dsn = db->dsn(), .field_keys = crypto::Sealer::NewSpec()}, intake_server);
+  REQUIRE(intake.ok());
+  REQUIRE(intake_server.Start().ok());
+  Gateway g(
+      {{"jiban.intake.v1.IntakeService", absl::StrCat("127.0.0.1:", intake_server.grpc_port())}},
+      {.principal_rate = 1000, .principal_burst = 1000});
+  const int port = g.gw->http_port();
+  const std::string auth = "Authorization: Bearer " + Token("window_clerk", "clerk-1");
+  const auto post = [&](const std::string& path, const std::string& body,
+                        std::vector<std::string> headers) {
+    auto r = testing::HttpCall(port, "POST", path, headers, body);
+    REQUIRE(r.ok());
+    return *r;
+  };
+  const std::string submit = "/v1/jiban.intake.v1.IntakeService/SubmitRequest";
+  const std::string body = R"({"requestId":"http-1","request":{"channel":"CHANNEL_WINDOW",
+      "nature":"NATURE_COMPLAINT","title":"小区门口路灯不亮","text":"晚上出行不便，请尽快修复。",
+      "location":{"districtCode":"410202"},
+      "requester":{"citizen":{"name":"李四","phone":"13800138000"}}}})";
+
+  auto ok = post(submit, body, {auth, "X-Request-Id: http-req-1"});
+  CHECK(ok.status == 200);
+  CHECK((absl::StrContains(ok.body, "\"trackingNumber\": \"JB") ||
+         absl::StrContains(ok.body, "\"trackingNumber\":\"JB")));
+
+  const auto error_of = [](const testing::HttpResponse& r) {
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    return j.is_object() ? j["error"] : nlohmann::json();
+  };
+  struct Case {
+    std::string name, body;
+    int status;
+    std::string reason;
+  };
+  std::string deep = std::string(40, '[') + std::string(40, ']');
+  for (const Case& c : std::vector<Case>{
+           {"malformed", R"({"requestId": "x", )", 400, "MALFORMED_JSON"},
+           {"unknown field", R"({"requestId":"x","surprise":1})", 400, "MALFORMED_JSON"},
+           {"wrong type", R"({"requestId":{"a":1}})", 400, "MALFORMED_JSON"},
+           {"deep", R"({"requestId":)" + deep + "}", 400, "JSON_TOO_DEEP"},
+           {"too large", std::string(2 << 20, ' '), 400, "BODY_TOO_LARGE"}}) {
+    INFO(c.name);
+    auto r = post(submit, c.body, {auth});
+    CHECK(r.status == c.status);
+    CHECK(error_of(r)["reason"] == c.reason);
+    CHECK(r.headers["content-type"] == "application/json");
+  }
+  // The backend's own refusal, with the field named and the value not echoed.
+  std::string bad_phone = body;
+  bad_phone.replace(bad_phone.find("13800138000"), 11, "1380013");
+  bad_phone.replace(bad_phone.find("http-1"), 6, "http-2");
+  auto refused = post(submit, bad_phone, {auth});
+  CHECK(refused.status == 400);
+  const auto err = error_of(refused);
+  CHECK(err["code"] == "INVALID_ARGUMENT");
+  bool phone_named = false;
+  for (const auto& v : err["fieldViolations"]) {
+    phone_named = phone_named || absl::StrContains(v["field"].get<std::string>(), "phone");
+  }
+  CHECK(phone_named);
+  CHECK(!absl::StrContains(refused.body, "1380013"));
+
+  CHECK(post(submit, body, {}).status == 401);
+  CHECK(post("/v1/jiban.intake.v1.IntakeService/MergeRequests", "{}",
+             {"Authorization: Bearer " + Token("requester", "c")})
+            .status == 403);
+  CHECK(post("/v1/jiban.intake.v1.IntakeService/NoSuchMethod", "{}", {auth}).status == 404);
+  CHECK(post("/v1/jiban.events.v1.EventLogService/StreamEvents", "{}", {auth}).status == 404);
+  auto get = testing::HttpGet(port, submit);
+  REQUIRE(get.ok());
+  CHECK(get->status == 405);
+  intake_server.Shutdown();
+}
+
+TEST_CASE("the HTTP face answers 429 with Retry-After when a principal calls too fast") {
+  EchoIntake echo;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&echo);
+  auto backend = builder.BuildAndStart();
+  Gateway g({{"jiban.intake.v1.IntakeService", absl::StrCat("127.0.0.1:", port)}},
+            {.principal_rate = 1, .principal_burst = 1});
+  const std::vector<std::string> auth = {"Authorization: Bearer " + Token("requester", "c")};
+  const std::string path = "/v1/jiban.intake.v1.IntakeService/GetRequest";
+  auto first = testing::HttpCall(g.gw->http_port(), "POST", path, auth, R"({"id":"x"})");
+  REQUIRE(first.ok());
+  CHECK(first->status == 200);
+  auto second = testing::HttpCall(g.gw->http_port(), "POST", path, auth, R"({"id":"x"})");
+  REQUIRE(second.ok());
+  CHECK(second->status == 429);
+  CHECK(second->headers["retry-after"] == "1");
+  backend->Shutdown();
+}
+
+}  // namespace
+}  // namespace jiban
