@@ -5,6 +5,7 @@
 //   jiban-bench --target=127.0.0.1:8081 --rpc=intake.submit --concurrency=64 --seconds=10
 //   rpcs: echo (the baseline server), intake.submit, intake.get
 //
+// --token=JWT sends it as the bearer token (calls through the gateway).
 // --rate=R paces the callers to R calls/s in total (open loop while the service keeps up).
 // --watch=ROUTING_ADDR (with intake.submit) also follows routing's event stream and reports the
 // dispatch lag: from intake's answer to routing's OrdersDispatched (or RequestTriaged) event for
@@ -46,6 +47,7 @@ struct Args {
   double warmup = 2;
   double rate = 0;    // calls/s over all callers; 0: closed loop
   std::string watch;  // routing's address: measure the dispatch lag
+  std::string token;  // a bearer token (calls through the gateway)
 };
 
 bool Parse(int argc, char** argv, Args* a) {
@@ -63,6 +65,8 @@ bool Parse(int argc, char** argv, Args* a) {
       a->label = value;
     else if (key == "texts")
       a->texts = value;
+    else if (key == "token")
+      a->token = value;
     else if (key == "concurrency")
       ok = absl::SimpleAtoi(value, &a->concurrency) && a->concurrency > 0;
     else if (key == "channels")
@@ -109,6 +113,7 @@ grpc::Status CallOnce(const Args& args, const std::vector<Message>& texts, grpc:
                       uint64_t n, int slot, std::string* created_id, bool* duplicate) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!args.token.empty()) ctx.AddMetadata("authorization", "Bearer " + args.token);
   if (args.rpc == "echo") {
     jiban::bench::v1::EchoRequest req;
     req.set_payload(std::string(500, 'x'));
@@ -219,7 +224,8 @@ int main(int argc, char** argv) {
   if (!Parse(argc, argv, &args)) {
     std::cerr << "usage: jiban-bench --target=HOST:PORT --rpc=echo|intake.submit|intake.get "
                  "[--concurrency=64] [--channels=4] [--seconds=10] [--warmup=2] [--label=X] "
-                 "[--texts=attachment3_msgs_votes.tsv] [--rate=CALLS_PER_S] [--watch=ROUTING]\n";
+                 "[--texts=attachment3_msgs_votes.tsv] [--rate=CALLS_PER_S] [--watch=ROUTING] "
+                 "[--token=JWT]\n";
     return 2;
   }
   const std::vector<Message> texts =

@@ -27,13 +27,13 @@ const unsigned char* U(absl::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
+}  // namespace
+
 std::string RandomBytes(size_t n) {
   std::string out(n, '\0');
   RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n));
   return out;
 }
-
-}  // namespace
 
 std::string Sealer::NewSpec(absl::string_view key_id) {
   return absl::StrCat("active=", key_id, ";", key_id, "=", absl::Base64Escape(RandomBytes(kKey)),

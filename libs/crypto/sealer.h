@@ -41,6 +41,9 @@ class Sealer {
   std::string index_key_;
 };
 
+// `n` bytes from the system's cryptographic random source (keys, secrets).
+std::string RandomBytes(size_t n);
+
 // Lower-case hex SHA-256 of `data` (tamper-evident logs chain their entries with it).
 std::string Sha256Hex(absl::string_view data);
 

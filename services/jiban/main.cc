@@ -7,19 +7,23 @@
 //   jiban escalation          the escalation service alone (same as jiban-escalation)
 //   jiban assessment          the assessment service alone (same as jiban-assessment)
 //   jiban bundle              the bundle service alone (same as jiban-bundle)
+//   jiban gateway [mint ...]  the gateway alone (same as jiban-gateway), or a demo token
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libs/crypto/sealer.h"
 #include "libs/server/server.h"
+#include "nlohmann/json.hpp"
 #include "services/assessment/app.h"
 #include "services/bundle/app.h"
 #include "services/escalation/app.h"
+#include "services/gateway/app.h"
 #include "services/intake/app.h"
 #include "services/routing/app.h"
 
@@ -39,7 +43,10 @@ int Usage() {
          "  assessment  run the assessment service (JIBAN_DB_DSN, JIBAN_INTAKE_ADDR,\n"
          "           JIBAN_ROUTING_ADDR, JIBAN_ESCALATION_ADDR, ...)\n"
          "  bundle   run the bundle service (JIBAN_DB_DSN, JIBAN_FIELD_KEYS, JIBAN_INTAKE_ADDR,\n"
-         "           JIBAN_ROUTING_ADDR, ...)\n";
+         "           JIBAN_ROUTING_ADDR, ...)\n"
+         "  gateway  run the gateway (JIBAN_AUTH_FILE, JIBAN_INTAKE_ADDR, ..., JIBAN_HTTP_ADDR), "
+         "or\n"
+         "           `gateway mint --role=ROLE --subject=NAME` for a demo token\n";
   return 2;
 }
 
@@ -136,6 +143,36 @@ int RunDev() {
                                                  bundle_server);
   if (!started("bundle", bundle, bundle_server)) return 1;
 
+  // The gateway, with a development signing key made once per data directory: demo tokens come
+  // from `jiban gateway mint` with this file (production: the city's identity provider).
+  const auto auth_path = std::filesystem::path(data_dir) / "gateway-auth.json";
+  if (!std::filesystem::exists(auth_path)) {
+    std::ofstream(auth_path) << nlohmann::json{
+        {"issuer", "jiban-dev"},
+        {"audience", "jiban"},
+        {"keys",
+         {{{"kid", "dev1"},
+           {"alg", "HS256"},
+           {"secret", absl::Base64Escape(jiban::crypto::RandomBytes(
+                          32))}}}}}.dump(2);
+    std::filesystem::permissions(
+        auth_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  std::stringstream auth;
+  auth << std::ifstream(auth_path).rdbuf();
+  auto& gateway_server = server("gateway", 8080);
+  jiban::gateway::GatewayConfig gateway_config{.auth_json = auth.str(),
+                                               .http_address = absl::StrCat(host, ":8000")};
+  for (const auto& [service, s] : {std::pair{"jiban.intake.v1.IntakeService", &intake_server},
+                                   {"jiban.routing.v1.RoutingService", &routing_server},
+                                   {"jiban.escalation.v1.EscalationService", &escalation_server},
+                                   {"jiban.assessment.v1.AssessmentService", &assessment_server},
+                                   {"jiban.bundle.v1.BundleService", &bundle_server}}) {
+    gateway_config.backends[service] = address(*s);
+  }
+  auto gateway = jiban::gateway::GatewayApp::Create(gateway_config, gateway_server);
+  if (!started("gateway", gateway, gateway_server)) return 1;
+
   std::cerr << "\nJiban dev mode is up (data in " << data_dir << ")\n";
   for (const auto& s : servers) {
     std::cerr << "  " << absl::StrFormat("%-11s", s->name()) << " gRPC " << address(*s)
@@ -144,9 +181,13 @@ int RunDev() {
   if (routing_config.model_file.empty()) {
     std::cerr << "  (routing places by rules only: no classifier.model in the data directory)\n";
   }
-  std::cerr << "Try:  tools/node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\\n"
-            << "        http://" << address(intake_server)
-            << "/jiban.intake.v1.IntakeService/SubmitRequest -d @docs/examples/submit.json\n"
+  std::cerr << "  gateway     HTTP/JSON http://" << host << ":" << (*gateway)->http_port()
+            << "/v1/<package.Service>/<Method>\n"
+            << "Try:  TOKEN=$(JIBAN_AUTH_FILE=" << auth_path.string()
+            << " jiban gateway mint --role=window_clerk --subject=clerk-1)\n"
+            << "      curl -H \"Authorization: Bearer $TOKEN\" -d @docs/examples/submit.json \\\n"
+            << "        http://" << host << ":" << (*gateway)->http_port()
+            << "/v1/jiban.intake.v1.IntakeService/SubmitRequest\n"
             << "Stop with Ctrl-C.\n\n";
   // SIGTERM drains the followers first (each reads the earlier ones' streams).
   jiban::server::WaitForTerminationSignal();
@@ -171,6 +212,10 @@ int main(int argc, char** argv) {
                                             std::vector<std::string>(argv + 2, argv + argc));
   }
   if (command == "bundle") return jiban::bundle::RunStandalone("jiban bundle");
+  if (command == "gateway") {
+    return jiban::gateway::RunStandalone("jiban gateway",
+                                         std::vector<std::string>(argv + 2, argv + argc));
+  }
   if (command == "routing") {
     return jiban::routing::RunStandalone("jiban routing",
                                          std::vector<std::string>(argv + 2, argv + argc));
