@@ -10,7 +10,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/server_builder.h"
 #include "libs/crypto/sealer.h"
 #include "libs/server/server.h"
@@ -18,6 +20,9 @@
 #include "libs/testing/http.h"
 #include "libs/testing/test_db.h"
 #include "nlohmann/json.hpp"
+#include "proto/jiban/assessment/v1/assessment.pb.h"
+#include "proto/jiban/bundle/v1/bundle.pb.h"
+#include "proto/jiban/escalation/v1/escalation.pb.h"
 #include "proto/jiban/events/v1/events.grpc.pb.h"
 #include "proto/jiban/intake/v1/intake.grpc.pb.h"
 #include "proto/jiban/routing/v1/routing.grpc.pb.h"
@@ -32,7 +37,9 @@ const std::string kSecret = "gateway-test-secret-0123456789abcdef";
 const std::string kAuth = absl::StrCat(
     R"({"issuer":"https://id.test","audience":"jiban","keys":[{"kid":"k1","alg":"HS256","secret":")",
     kSecret, R"("}],"apiKeys":[{"name":"hotline","sha256":")", crypto::Sha256Hex("api-key-1"),
-    R"(","role":"agency_system","scopes":["jiban.intake.v1.IntakeService/*"]}]})");
+    R"(","role":"agency_system","scopes":["jiban.intake.v1.IntakeService/*"]},{"name":"agency",)"
+    R"("sha256":")",
+    crypto::Sha256Hex("api-key-2"), R"(","role":"agency_system"}]})");
 
 std::string Token(const std::string& role, const std::string& subject, int64_t exp_offset = 600) {
   const int64_t now = absl::ToUnixSeconds(absl::Now());
@@ -301,6 +308,94 @@ TEST_CASE("the HTTP face answers 429 with Retry-After when a principal calls too
   REQUIRE(second.ok());
   CHECK(second->status == 429);
   CHECK(second->headers["retry-after"] == "1");
+  backend->Shutdown();
+}
+
+// A backend that answers every method with an empty message: what reaches it was allowed.
+class AnyMethod final : public grpc::CallbackGenericService {
+ public:
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
+    class Reactor final : public grpc::ServerGenericBidiReactor {
+     public:
+      Reactor() {
+        grpc::Slice empty;
+        response_ = grpc::ByteBuffer(&empty, 1);
+        StartRead(&request_);
+      }
+      void OnReadDone(bool) override {
+        StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+      }
+      void OnDone() override { delete this; }
+
+     private:
+      grpc::ByteBuffer request_, response_;
+    };
+    return new Reactor();  // deletes itself in OnDone (gRPC's callback API)
+  }
+};
+
+TEST_CASE("every RPC as every role through the gateway: allowed and refused as the policy says") {
+  AnyMethod any;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterCallbackGenericService(&any);
+  auto backend = builder.BuildAndStart();
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  std::map<std::string, std::string> backends;
+  std::vector<std::string> methods;
+  for (const google::protobuf::FileDescriptor* f :
+       {iv1::SubmitRequestRequest::descriptor()->file(),
+        routing::v1::GetWorkOrderRequest::descriptor()->file(),
+        escalation::v1::ListLightsRequest::descriptor()->file(),
+        assessment::v1::GetUnitScoreRequest::descriptor()->file(),
+        bundle::v1::SubmitApplicationRequest::descriptor()->file(),
+        events::v1::StreamEventsRequest::descriptor()->file()}) {
+    for (int i = 0; i < f->service_count(); ++i) {
+      backends[f->service(i)->full_name()] = address;
+      for (int m = 0; m < f->service(i)->method_count(); ++m) {
+        if (f->service(i)->method(m)->server_streaming()) continue;  // the event stream
+        methods.push_back(
+            absl::StrCat(f->service(i)->full_name(), "/", f->service(i)->method(m)->name()));
+      }
+    }
+  }
+  Gateway g(
+      backends,
+      {.principal_rate = 1e5, .principal_burst = 1e5, .address_rate = 1e5, .address_burst = 1e5});
+  auto policy = gateway::Policy::Default();
+  REQUIRE(policy.ok());
+  grpc::GenericStub stub(g.channel);
+  int allowed = 0, refused = 0;
+  for (const char* role : gateway::kRoles) {
+    const bool api_key = std::string(role) == "agency_system";
+    const std::string token = api_key ? "" : Token(role, absl::StrCat(role, "-1"));
+    for (const std::string& method : methods) {
+      INFO(role << " " << method);
+      grpc::ClientContext ctx;
+      if (api_key) {
+        ctx.AddMetadata("x-api-key", "api-key-2");
+      } else {
+        Authorize(ctx, token);
+      }
+      grpc::Slice empty;
+      grpc::ByteBuffer request(&empty, 1), response;
+      absl::Notification done;
+      grpc::Status status;
+      stub.UnaryCall(&ctx, "/" + method, grpc::StubOptions(), &request, &response,
+                     [&](grpc::Status s) {
+                       status = std::move(s);
+                       done.Notify();
+                     });
+      done.WaitForNotification();
+      const absl::Status expected =
+          policy->Check({.subject = "x", .role = role, .unit_id = "dept.health"}, method);
+      CHECK(status.error_code() == static_cast<grpc::StatusCode>(expected.code()));
+      (status.ok() ? allowed : refused)++;
+    }
+  }
+  CHECK(allowed > 100);
+  CHECK(refused > 100);
   backend->Shutdown();
 }
 
