@@ -82,7 +82,10 @@ struct Suite {
             if (is_dispatch) {
               for (const auto& o : d.orders()) orders.push_back(o);
             }
-            last[is_dispatch ? d.orders(0).request_id() : c.order().request_id()] = seq;
+            const std::string item =
+                is_dispatch ? d.orders(0).request_id() : c.order().request_id();
+            last[item] = seq;
+            changes[item + "/" + (is_dispatch ? "dispatched" : c.change())] = seq;
           });
           return absl::OkStatus();
         },
@@ -149,20 +152,18 @@ struct Suite {
     bundle_app->consumer().WaitApplied(seq, absl::Seconds(30));
     return out;
   }
-  // Waits until the bundle service has applied routing's latest event about `item`.
-  bool BundleSaw(const std::string& item, int64_t after) {
+  // Waits until routing has emitted `change` for `item` and the bundle service has applied it.
+  bool BundleSaw(const std::string& item, const std::string& change) {
     int64_t seq = 0;
     {
       absl::MutexLock lock(&mu);
-      auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu) { return last[item] > after; };
+      auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu) {
+        return changes.contains(item + "/" + change);
+      };
       if (!mu.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(30))) return false;
-      seq = last[item];
+      seq = changes[item + "/" + change];
     }
     return bundle_app->consumer().WaitApplied(seq, absl::Seconds(30));
-  }
-  int64_t Last(const std::string& item) {
-    absl::MutexLock lock(&mu);
-    return last[item];
   }
 
   template <typename Stub, typename Req, typename Resp>
@@ -195,7 +196,8 @@ struct Suite {
   std::unique_ptr<intake::v1::IntakeService::Stub> intake_stub;
   absl::Mutex mu;
   std::vector<rv1::WorkOrder> orders ABSL_GUARDED_BY(mu);
-  std::map<std::string, int64_t> last ABSL_GUARDED_BY(mu);  // item → latest event's sequence
+  std::map<std::string, int64_t> last ABSL_GUARDED_BY(mu);     // item → latest event's sequence
+  std::map<std::string, int64_t> changes ABSL_GUARDED_BY(mu);  // "item/change" → its sequence
   int64_t intake_head ABSL_GUARDED_BY(mu) = 0;
   int submissions ABSL_GUARDED_BY(mu) = 0;
 };
@@ -251,7 +253,6 @@ TEST_CASE("an application fans out into routing and completes when every unit ha
                 .Call(suite.routing_stub.get(), &rv1::RoutingService::Stub::SignForWorkOrder, sign,
                       &signed_for)
                 .ok());
-    const int64_t before = suite.Last(item);
     rv1::ReplyWorkOrderRequest reply;
     reply.set_request_id("reply-" + o.id());
     reply.set_order_id(o.id());
@@ -262,7 +263,7 @@ TEST_CASE("an application fans out into routing and completes when every unit ha
                 .Call(suite.routing_stub.get(), &rv1::RoutingService::Stub::ReplyWorkOrder, reply,
                       &replied)
                 .ok());
-    REQUIRE(suite.BundleSaw(item, before));
+    REQUIRE(suite.BundleSaw(item, "replied"));
   }
   const bv1::Application done = suite.Get(a.tracking_number());
   CHECK(done.state() == bv1::APPLICATION_STATE_COMPLETED);
