@@ -62,6 +62,7 @@ CallInfo CallInfoOf(const grpc::ServerContext& ctx) {
   }
   info.role = Metadata(ctx, "x-jiban-role");
   info.subject = Metadata(ctx, "x-jiban-subject");
+  info.unit = Metadata(ctx, "x-jiban-unit");
   return info;
 }
 

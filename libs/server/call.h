@@ -43,6 +43,7 @@ struct CallInfo {
   TraceContext trace;   // this server's span
   std::string role;     // x-jiban-role, set by the gateway after authentication; empty if absent
   std::string subject;  // x-jiban-subject: who the gateway authenticated; empty if absent
+  std::string unit;     // x-jiban-unit: the unit unit staff work for; empty if absent
 };
 
 // The request id and trace context of the call `ctx` serves.

@@ -491,19 +491,24 @@ absl::Status Routing::OnEvaluated(Store& s, const std::string& request_id, bool 
   return s.PutRequest(*r, false);
 }
 
-absl::StatusOr<WorkOrder> Routing::Get(const std::string& id) {
+absl::StatusOr<WorkOrder> Routing::Get(const std::string& id, const std::string& caller_unit) {
   if (id.empty() || id.size() > 64) {
     return InvalidArgument("INVALID_REQUEST", {{"id", "required, at most 64 characters"}});
   }
   JIBAN_ASSIGN_OR_RETURN(auto found, reader_.FindOrder(id));
-  if (!found) return NotFound();
+  if (!found || (!caller_unit.empty() && found->unit_id != caller_unit)) return NotFound();
   return *found;
 }
 
-absl::StatusOr<Routing::Page> Routing::List(OrderQuery q, int page_size, const std::string& token) {
+absl::StatusOr<Routing::Page> Routing::List(OrderQuery q, int page_size, const std::string& token,
+                                            const std::string& caller_unit) {
   Violations v;
   const PageRequest request = CheckPage(page_size, token, 20, 100, v);
   if (!v.empty()) return v.Status();
+  if (!caller_unit.empty()) {
+    if (!q.unit_id.empty() && q.unit_id != caller_unit) return Page{};
+    q.unit_id = caller_unit;
+  }
   q.before_id = request.after_id;
   q.limit = request.fetch();
   Page page;
@@ -521,7 +526,7 @@ absl::StatusOr<WorkOrder> Routing::Act(const std::string& order_id, const std::s
     // Lock order: the request first, then its orders (as the event consumer does).
     JIBAN_ASSIGN_OR_RETURN(auto r, s.GetRequest(peek->request_id, true));
     JIBAN_ASSIGN_OR_RETURN(auto o, s.GetOrder(order_id, true));
-    if (!r || !o) return NotFound();
+    if (!r || !o || (!call.unit_id.empty() && o->unit_id != call.unit_id)) return NotFound();
     JIBAN_ASSIGN_OR_RETURN(bool first, s.ClaimKey(call.request_id, order_id));
     if (!first) {  // a retry: the order as the first call left it (or as it is now)
       result = *o;

@@ -218,6 +218,9 @@ struct OrderChange {
 struct CallContext {
   std::string request_id;
   std::string trace_id;
+  // Set when the caller works for one unit (unit staff): it sees and acts on that unit's orders
+  // only; any other order is NOT_FOUND to it.
+  std::string unit_id;
 };
 
 // The storage contract, scoped to one transaction.
@@ -327,12 +330,15 @@ class Routing {
   absl::Status OnEvaluated(Store& s, const std::string& request_id, bool dissatisfied,
                            const CallContext& call);
 
-  absl::StatusOr<WorkOrder> Get(const std::string& id);
+  // `caller_unit`: see CallContext::unit_id.
+  absl::StatusOr<WorkOrder> Get(const std::string& id, const std::string& caller_unit = "");
   struct Page {
     std::vector<WorkOrder> orders;
     std::string next_page_token;
   };
-  absl::StatusOr<Page> List(OrderQuery q, int page_size, const std::string& token);
+  // A caller bound to a unit lists that unit's orders only (another unit's: nothing).
+  absl::StatusOr<Page> List(OrderQuery q, int page_size, const std::string& token,
+                            const std::string& caller_unit = "");
 
   absl::StatusOr<WorkOrder> SignFor(const std::string& order_id, const CallContext& call);
   absl::StatusOr<WorkOrder> Return(const std::string& order_id, ReturnReason reason,

@@ -12,7 +12,10 @@ namespace {
 struct Call {
   explicit Call(const grpc::ServerContext& ctx) {
     auto info = server::CallInfoOf(ctx);
-    context = {info.request_id, info.trace.trace_id};
+    // Unit staff act for their unit only (a token without one reaches no order).
+    const std::string unit =
+        info.role == "unit_staff" ? (info.unit.empty() ? "\x01none" : info.unit) : "";
+    context = {info.request_id, info.trace.trace_id, unit};
     actor = info.role.empty() ? "unknown" : info.role;
   }
   grpc::Status Fail(const absl::Status& s) const {
@@ -24,7 +27,7 @@ struct Call {
 
 // An action's context: its idempotency key is the message's request_id.
 CallContext Keyed(const Call& call, const std::string& request_id) {
-  return {request_id, call.context.trace_id};
+  return {request_id, call.context.trace_id, call.context.unit_id};
 }
 
 grpc::Status Answer(const Call& call, const absl::StatusOr<WorkOrder>& o, v1::WorkOrder* out) {
@@ -39,7 +42,7 @@ grpc::Status RoutingHandler::GetWorkOrder(grpc::ServerContext* ctx,
                                           const v1::GetWorkOrderRequest* req,
                                           v1::GetWorkOrderResponse* resp) {
   const Call call(*ctx);
-  return Answer(call, routing_.Get(req->id()), resp->mutable_order());
+  return Answer(call, routing_.Get(req->id(), call.context.unit_id), resp->mutable_order());
 }
 
 grpc::Status RoutingHandler::ListWorkOrders(grpc::ServerContext* ctx,
@@ -48,7 +51,7 @@ grpc::Status RoutingHandler::ListWorkOrders(grpc::ServerContext* ctx,
   const Call call(*ctx);
   OrderQuery q{.unit_id = req->unit_id(), .request_id = req->request_id()};
   if (req->state() != v1::ORDER_STATE_UNSPECIFIED) q.state = static_cast<OrderState>(req->state());
-  auto page = routing_.List(q, req->page_size(), req->page_token());
+  auto page = routing_.List(q, req->page_size(), req->page_token(), call.context.unit_id);
   if (!page.ok()) return call.Fail(page.status());
   for (const WorkOrder& o : page->orders) *resp->add_orders() = ToProto(o);
   resp->set_next_page_token(page->next_page_token);

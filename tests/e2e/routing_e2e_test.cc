@@ -279,6 +279,21 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
     }
   }
 
+  // Unit staff (as the gateway names them) see their own unit's orders only.
+  {
+    rv1::GetWorkOrderRequest get;
+    get.set_id(order.id());
+    rv1::GetWorkOrderResponse got;
+    for (const auto& [unit, code] :
+         {std::pair{std::string("dept.health"), grpc::StatusCode::NOT_FOUND},
+          std::pair{order.unit_id(), grpc::StatusCode::OK}}) {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("x-jiban-role", "unit_staff");
+      ctx.AddMetadata("x-jiban-unit", unit);
+      CHECK(s.routing_stub->GetWorkOrder(&ctx, get, &got).error_code() == code);
+    }
+  }
+
   rv1::SignForWorkOrderRequest sign;
   sign.set_request_id("sign-1");
   sign.set_order_id(order.id());
