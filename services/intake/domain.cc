@@ -258,6 +258,9 @@ std::string Canonical(const Request& d) {
   for (const Attachment& a : d.attachments) {
     Add(c, absl::StrCat(a.uri, "\x1f", a.sha256, "\x1f", a.media_type, "\x1f", a.size_bytes));
   }
+  // Another requester's retry of the same key is another body (and requests stored before
+  // requesters were recorded keep their fingerprints).
+  if (!d.submitter.empty()) Add(c, "submitter:" + d.submitter);
   return c;
 }
 
@@ -381,6 +384,7 @@ absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Requ
   const absl::Time now = NowMillis(clock_);
   JIBAN_ASSIGN_OR_RETURN(Request r, NormalizeDraft(request_id, draft, districts_,
                                                    absl::ToCivilDay(now, calendar::CityZone())));
+  r.submitter = call.owner;
   const std::string canonical = Canonical(r);
   auto replay = [&]() -> absl::StatusOr<Request> {
     JIBAN_ASSIGN_OR_RETURN(auto stored, store_.FindByRequestId(request_id, canonical));
@@ -430,7 +434,15 @@ absl::StatusOr<Request> Intake::Submit(const std::string& request_id, const Requ
   return created;
 }
 
-absl::StatusOr<Request> Intake::Existing(const std::string& id) {
+namespace {
+// A request that is not the calling requester's does not exist for it.
+absl::Status Owns(const Request& r, const std::string& owner) {
+  if (owner.empty() || r.submitter == owner) return absl::OkStatus();
+  return Error(absl::StatusCode::kNotFound, "REQUEST_NOT_FOUND", "no request with this id");
+}
+}  // namespace
+
+absl::StatusOr<Request> Intake::Existing(const std::string& id, const std::string& owner) {
   if (id.empty() || id.size() > 64) {
     return InvalidArgument("INVALID_REQUEST", {{"id", "required, at most 64 characters"}});
   }
@@ -438,10 +450,13 @@ absl::StatusOr<Request> Intake::Existing(const std::string& id) {
   if (!found.has_value()) {
     return Error(absl::StatusCode::kNotFound, "REQUEST_NOT_FOUND", "no request with this id");
   }
+  JIBAN_RETURN_IF_ERROR(Owns(*found, owner));
   return *found;
 }
 
-absl::StatusOr<Request> Intake::Get(const std::string& id) { return Existing(id); }
+absl::StatusOr<Request> Intake::Get(const std::string& id, const std::string& owner) {
+  return Existing(id, owner);
+}
 
 absl::StatusOr<Intake::Page> Intake::List(const ListFilter& f, int page_size,
                                           const std::string& token) {
@@ -536,6 +551,7 @@ absl::StatusOr<Request> Intake::AddSupplement(const std::string& request_id, con
       auto out, store_.Update(
                     {id},
                     [&](const Request& cur) -> absl::StatusOr<Mutation> {
+                      JIBAN_RETURN_IF_ERROR(Owns(cur, call.owner));
                       if (cur.status == Status::kWithdrawn || cur.status == Status::kClosed) {
                         return Precondition("REQUEST_FINISHED",
                                             "a withdrawn or closed request cannot be supplemented");
@@ -560,6 +576,7 @@ absl::StatusOr<Request> Intake::Withdraw(const std::string& id, const std::strin
       auto out, store_.Update(
                     {id},
                     [&](const Request& cur) -> absl::StatusOr<Mutation> {
+                      JIBAN_RETURN_IF_ERROR(Owns(cur, call.owner));
                       if (cur.status == Status::kWithdrawn) {
                         return absl::CancelledError("no change");  // twice is not an error
                       }
@@ -603,6 +620,7 @@ absl::StatusOr<Request> Intake::Evaluate(const std::string& id, const Evaluation
       store_.Update(
           {id},
           [&](const Request& cur) -> absl::StatusOr<Mutation> {
+            JIBAN_RETURN_IF_ERROR(Owns(cur, call.owner));
             if (cur.evaluation.has_value()) {
               return Precondition("ALREADY_EVALUATED", "this request has been evaluated");
             }

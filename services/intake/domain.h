@@ -120,6 +120,7 @@ struct Request {
   std::string guide_entry_id;
   std::optional<HelpDetails> help;
   std::string master_id;                 // output only
+  std::string submitter;                 // the requester who submitted it (CallContext::owner)
   std::optional<Evaluation> evaluation;  // output only
   std::vector<Supplement> supplements;   // output only
   int member_count = 0;                  // output only: duplicates linked to this one
@@ -164,6 +165,9 @@ std::optional<ProgressStep> StepFor(Status current, const RoutingProgress& p);
 struct CallContext {
   std::string request_id;
   std::string trace_id;
+  // Set when the caller is a requester: only the requests it submitted exist for it (any other
+  // id is NOT_FOUND), and what it submits is recorded as its own.
+  std::string owner;
 };
 
 // The districts the city serves (GB/T 2260 codes). Kaifeng's ship by default.
@@ -279,8 +283,8 @@ class Intake {
   // returns the stored request; with a different draft, ALREADY_EXISTS (REQUEST_ID_REUSED).
   absl::StatusOr<Request> Submit(const std::string& request_id, const Request& draft,
                                  const CallContext& call);
-  // NOT_FOUND (REQUEST_NOT_FOUND) when absent.
-  absl::StatusOr<Request> Get(const std::string& id);
+  // NOT_FOUND (REQUEST_NOT_FOUND) when absent, or not `owner`'s (see CallContext::owner).
+  absl::StatusOr<Request> Get(const std::string& id, const std::string& owner = "");
   // Records that `reader` (role and identity) is being shown the sealed details of these
   // requests: the confidential ones among them. An answer carrying them is sent only after this
   // succeeds.
@@ -294,6 +298,7 @@ class Intake {
     std::string district_code;
     std::optional<absl::Time> from, to;
     std::string requester_phone;  // raw; normalised here
+    std::string submitter;        // only this requester's (CallContext::owner)
   };
   struct Page {
     std::vector<Request> requests;
@@ -306,6 +311,7 @@ class Intake {
     Status status;
     std::vector<TimelineEntry> timeline;
   };
+  // Open to whoever holds the tracking number (it shows a status timeline, no personal data).
   absl::StatusOr<Track> TrackByNumber(const std::string& tracking_number);
 
   absl::StatusOr<Request> AddSupplement(const std::string& request_id, const std::string& id,
@@ -320,7 +326,7 @@ class Intake {
   absl::StatusOr<Request> Unmerge(const std::string& id, const CallContext& call);
 
  private:
-  absl::StatusOr<Request> Existing(const std::string& id);
+  absl::StatusOr<Request> Existing(const std::string& id, const std::string& owner = "");
   IntakeStore& store_;
   const Clock& clock_;
   IdGenerator& ids_;

@@ -55,6 +55,7 @@ class FakeStore final : public IntakeStore {
     std::vector<Request> page;
     for (const auto& r : out) {
       if (!q.before_id.empty() && r.id >= q.before_id) continue;
+      if (!q.filter.submitter.empty() && r.submitter != q.filter.submitter) continue;
       if (static_cast<int>(page.size()) < q.limit) page.push_back(r);
     }
     return page;
@@ -431,6 +432,36 @@ TEST_CASE("supplement, withdraw and evaluate follow the request's state") {
   CHECK(env.intake.Get("nope").status().code() == absl::StatusCode::kNotFound);
   CHECK(env.intake.TrackByNumber("JB123").status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(ReasonOf(env.intake.TrackByNumber("JB2099010100000001").status()) == "REQUEST_NOT_FOUND");
+}
+
+TEST_CASE("a requester's requests exist for it alone") {
+  Env env;
+  const CallContext alice{.request_id = "", .trace_id = "", .owner = "citizen-alice"};
+  const CallContext bob{.request_id = "", .trace_id = "", .owner = "citizen-bob"};
+  auto r = env.intake.Submit("a-1", Draft(), alice);
+  REQUIRE(r.ok());
+  CHECK(r->submitter == "citizen-alice");
+  CHECK(env.intake.Get(r->id, "citizen-alice").ok());
+  CHECK(env.intake.Get(r->id).ok());  // staff
+  // Bob, with Alice's id: nothing there, whatever he tries.
+  CHECK(ReasonOf(env.intake.Get(r->id, "citizen-bob").status()) == "REQUEST_NOT_FOUND");
+  CHECK(ReasonOf(env.intake.Withdraw(r->id, "", bob).status()) == "REQUEST_NOT_FOUND");
+  CHECK(ReasonOf(env.intake.AddSupplement("b-2", r->id, {"x", {}, {}}, bob).status()) ==
+        "REQUEST_NOT_FOUND");
+  CHECK(
+      ReasonOf(
+          env.intake.Evaluate(r->id, {Satisfaction::kSatisfied, Resolution::kResolved, "", {}}, bob)
+              .status()) == "REQUEST_NOT_FOUND");
+  CHECK(env.intake.Get(r->id)->status == Status::kReceived);
+  auto bobs = env.intake.List({.submitter = "citizen-bob"}, 20, "");
+  REQUIRE(bobs.ok());
+  CHECK(bobs->requests.empty());
+  auto alices = env.intake.List({.submitter = "citizen-alice"}, 20, "");
+  REQUIRE(alices.ok());
+  CHECK(alices->requests.size() == 1);
+  // Bob reusing Alice's request id does not get her request back.
+  CHECK(ReasonOf(env.intake.Submit("a-1", Draft(), bob).status()) == "REQUEST_ID_REUSED");
+  CHECK(env.intake.Submit("a-1", Draft(), alice)->id == r->id);
 }
 
 TEST_CASE("merge and unmerge keep one master and refuse what would tangle") {

@@ -13,7 +13,10 @@ namespace {
 struct Call {
   explicit Call(const grpc::ServerContext& ctx) {
     auto info = server::CallInfoOf(ctx);
-    context = {info.request_id, info.trace.trace_id};
+    // A requester sees its own requests only (a token without a subject sees none).
+    const std::string owner =
+        info.role == "requester" ? (info.subject.empty() ? "\x01none" : info.subject) : "";
+    context = {info.request_id, info.trace.trace_id, owner};
     view = ViewForRole(info.role);
     reader = info.subject.empty() ? info.role : absl::StrCat(info.role, ":", info.subject);
   }
@@ -54,7 +57,7 @@ grpc::Status IntakeHandler::SubmitRequest(grpc::ServerContext* ctx,
 grpc::Status IntakeHandler::GetRequest(grpc::ServerContext* ctx, const v1::GetRequestRequest* req,
                                        v1::GetRequestResponse* resp) {
   const Call call(*ctx);
-  auto r = intake_.Get(req->id());
+  auto r = intake_.Get(req->id(), call.context.owner);
   if (!r.ok()) return call.Fail(r.status());
   if (auto s = call.Audit(intake_, {&*r}); !s.ok()) return call.Fail(s);
   *resp->mutable_request() = ToProto(*r, call.view);
@@ -75,7 +78,8 @@ grpc::Status IntakeHandler::ListRequests(grpc::ServerContext* ctx,
                        .district_code = req->district_code(),
                        .from = Time(req->has_create_time_from(), req->create_time_from()),
                        .to = Time(req->has_create_time_to(), req->create_time_to()),
-                       .requester_phone = req->requester_phone()};
+                       .requester_phone = req->requester_phone(),
+                       .submitter = call.context.owner};
   auto page = intake_.List(f, req->page_size(), req->page_token());
   if (!page.ok()) return call.Fail(page.status());
   std::vector<const Request*> shown;

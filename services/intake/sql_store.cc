@@ -24,7 +24,7 @@ constexpr char kColumns[] =
     "address_sealed, latitude, longitude, requester_kind, name_sealed, phone_sealed, "
     "id_number_sealed, enterprise_name, credit_code, confidential, attachments, answer, "
     "guide_entry_id, helper_post_id, help_actions, master_id, satisfaction, resolution, "
-    "evaluation_comment, evaluated_at_ms, created_at_ms, updated_at_ms";
+    "evaluation_comment, evaluated_at_ms, created_at_ms, updated_at_ms, submitter";
 enum Col {
   kId,
   kTracking,
@@ -56,7 +56,9 @@ enum Col {
   kComment,
   kEvaluatedAt,
   kCreated,
-  kUpdated
+  kUpdated,
+  kSubmitter,
+  kColumnCount  // a query's extra columns come after kColumns
 };
 
 std::string AttachmentsJson(const std::vector<Attachment>& list) {
@@ -169,6 +171,7 @@ absl::StatusOr<Request> SqlIntakeStore::FromRow(const db::Row& row) const {
   }
   r.create_time = absl::FromUnixMillis(row.Int(kCreated));
   r.update_time = absl::FromUnixMillis(row.Int(kUpdated));
+  r.submitter = row.Text(kSubmitter);
   return r;
 }
 
@@ -190,9 +193,9 @@ absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
         " address_index, latitude, longitude, requester_kind, name_sealed, phone_sealed,"
         " phone_index, id_number_sealed, id_number_index, enterprise_name, credit_code,"
         " confidential, attachments, answer, guide_entry_id, helper_post_id, help_actions,"
-        " master_id, text_signature, created_at_ms, updated_at_ms)"
+        " master_id, text_signature, created_at_ms, updated_at_ms, submitter)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-        " ?, ?, ?, ?, ?, ?)",
+        " ?, ?, ?, ?, ?, ?, ?)",
         {id,
          stored.tracking_number,
          request_id,
@@ -226,7 +229,8 @@ absl::StatusOr<Request> SqlIntakeStore::Create(const std::string& request_id,
          OrNull(request.master_id),
          db::Blob{pii::EncodeMinHash(signature)},
          absl::ToUnixMillis(request.create_time),
-         absl::ToUnixMillis(request.update_time)});
+         absl::ToUnixMillis(request.update_time),
+         request.submitter});
     if (inserted.status().code() == absl::StatusCode::kAlreadyExists) {
       return Error(absl::StatusCode::kAlreadyExists, "DUPLICATE_REQUEST_ID",
                    "request_id already used");
@@ -260,7 +264,7 @@ absl::StatusOr<std::optional<IntakeStore::Replay>> SqlIntakeStore::FindByRequest
                 {request_id}));
   if (rows.empty()) return std::optional<Replay>();
   JIBAN_ASSIGN_OR_RETURN(Request r, FromRow(rows[0]));
-  const bool same = rows[0].Text(kUpdated + 1) == sealer_.BlindIndex("fingerprint", canonical);
+  const bool same = rows[0].Text(kColumnCount) == sealer_.BlindIndex("fingerprint", canonical);
   return std::optional<Replay>(Replay{std::move(r), same});
 }
 
@@ -328,6 +332,7 @@ absl::StatusOr<std::vector<Request>> SqlIntakeStore::List(const ListQuery& query
   if (!q.requester_phone.empty()) {
     filter("phone_index = ?", sealer_.BlindIndex("phone", q.requester_phone));
   }
+  if (!q.submitter.empty()) filter("submitter = ?", q.submitter);
   if (!query.before_id.empty()) filter("id < ?", query.before_id);
   params.push_back(query.limit);
   const std::string sql =

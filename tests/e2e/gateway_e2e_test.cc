@@ -278,6 +278,20 @@ TEST_CASE("the HTTP/JSON face submits to intake and refuses malformed input with
   CHECK(phone_named);
   CHECK(!absl::StrContains(refused.body, "1380013"));
 
+  // A requester's request does not exist for another requester.
+  std::string alices = body;
+  alices.replace(alices.find("http-1"), 6, "http-3");
+  auto mine = post(submit, alices, {"Authorization: Bearer " + Token("requester", "alice")});
+  REQUIRE(mine.status == 200);
+  const std::string id = nlohmann::json::parse(mine.body)["request"]["id"];
+  const std::string get_path = "/v1/jiban.intake.v1.IntakeService/GetRequest";
+  const std::string by_id = nlohmann::json{{"id", id}}.dump();
+  CHECK(post(get_path, by_id, {"Authorization: Bearer " + Token("requester", "alice")}).status ==
+        200);
+  auto theirs = post(get_path, by_id, {"Authorization: Bearer " + Token("requester", "bob")});
+  CHECK(theirs.status == 404);
+  CHECK(error_of(theirs)["reason"] == "REQUEST_NOT_FOUND");
+
   CHECK(post(submit, body, {}).status == 401);
   CHECK(post("/v1/jiban.intake.v1.IntakeService/MergeRequests", "{}",
              {"Authorization: Bearer " + Token("requester", "c")})
