@@ -62,6 +62,8 @@ GatewayConfig GatewayConfig::FromEnv(server::Env& env) {
   c.limits.address_rate = env.Number("JIBAN_RATE_PER_ADDRESS", 100, 1, 100000);
   c.limits.address_burst = 2 * c.limits.address_rate;
   c.limits.max_in_flight = env.Int("JIBAN_MAX_IN_FLIGHT", 1024, 1, 100000);
+  c.open311.endpoint_url = env.String("JIBAN_OPEN311_URL", c.open311.endpoint_url);
+  c.open311.default_district = env.String("JIBAN_OPEN311_DISTRICT", c.open311.default_district);
   return c;
 }
 
@@ -83,8 +85,8 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Create(const GatewayConf
   app->proxy_ = std::make_unique<ProxyService>(*app->gateway_);
   server.SetGenericService(app->proxy_.get());
   if (!config.http_address.empty()) {
-    JIBAN_ASSIGN_OR_RETURN(
-        app->http_, HttpFace::Start(config.http_address, *app->gateway_, config.http_threads));
+    JIBAN_ASSIGN_OR_RETURN(app->http_, HttpFace::Start(config.http_address, *app->gateway_,
+                                                       config.http_threads, config.open311));
     server.logger().Info("http face listening", {{"http_port", app->http_->port()}});
   }
   GatewayApp* self = app.get();

@@ -27,12 +27,14 @@ struct GatewayConfig {
   std::string http_address = "0.0.0.0:8000";  // empty: no HTTP face
   int http_threads = 16;
   Limits limits;
+  Open311Options open311;
 
   // JIBAN_INTAKE_ADDR, JIBAN_ROUTING_ADDR, JIBAN_ESCALATION_ADDR, JIBAN_ASSESSMENT_ADDR,
   // JIBAN_BUNDLE_ADDR (at least one), JIBAN_AUTH_FILE (required), JIBAN_POLICY_FILE,
   // JIBAN_HTTP_ADDR (default 0.0.0.0:8000), JIBAN_HTTP_THREADS (1..256, 16),
   // JIBAN_RATE_PER_PRINCIPAL (1..100000 calls/s, 200), JIBAN_RATE_PER_ADDRESS (1..100000, 100),
-  // JIBAN_MAX_IN_FLIGHT (1..100000, 1024).
+  // JIBAN_MAX_IN_FLIGHT (1..100000, 1024), JIBAN_OPEN311_URL (the endpoint discovery names),
+  // JIBAN_OPEN311_DISTRICT (the district of an Open311 request that names none, 6 digits).
   static GatewayConfig FromEnv(server::Env& env);
 };
 

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "libs/server/call.h"
 #include "libs/status/status.h"
 
@@ -204,6 +205,36 @@ void Gateway::Forward(const Incoming& in, const Principal& p, grpc::ByteBuffer r
                     }
                     done(s, std::move(call->response));
                   });
+}
+
+absl::Status Gateway::Call(const Incoming& in, const Principal& p,
+                           const google::protobuf::Message& request,
+                           google::protobuf::Message* response) {
+  std::string bytes;
+  request.SerializeToString(&bytes);
+  grpc::Slice slice(bytes);
+  absl::Notification finished;
+  grpc::Status status;
+  grpc::ByteBuffer answer;
+  Forward(in, p, grpc::ByteBuffer(&slice, 1), std::make_unique<grpc::ClientContext>(),
+          [&](const grpc::Status& s, grpc::ByteBuffer r) {
+            status = s;
+            answer = std::move(r);
+            finished.Notify();
+          });
+  finished.WaitForNotification();
+  if (!status.ok()) return FromGrpcStatus(status);
+  std::vector<grpc::Slice> slices;
+  std::string raw;
+  if (answer.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) {
+      raw.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  if (!response->ParseFromString(raw)) {
+    return absl::InternalError("the backend's answer could not be read");
+  }
+  return absl::OkStatus();
 }
 
 grpc::ServerGenericBidiReactor* ProxyService::CreateReactor(

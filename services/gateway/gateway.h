@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/async_generic_service.h"
@@ -99,6 +100,11 @@ class Gateway {
   // deadline carry through, or fresh); `done` runs once, on a gRPC thread.
   void Forward(const Incoming& in, const Principal& p, grpc::ByteBuffer request,
                std::unique_ptr<grpc::ClientContext> ctx, Done done);
+
+  // Forward for one message, waiting for the answer: `request` serialised, the answer parsed
+  // into `response` (for the HTTP and Open311 faces, which speak messages, not bytes).
+  absl::Status Call(const Incoming& in, const Principal& p,
+                    const google::protobuf::Message& request, google::protobuf::Message* response);
 
   const Limits& limits() const { return limits_; }
 

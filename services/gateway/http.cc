@@ -5,13 +5,13 @@
 #include <regex>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
 #include "libs/server/call.h"
 #include "libs/status/status.h"
 #include "nlohmann/json.hpp"
+#include "services/gateway/open311.h"
 
 namespace jiban::gateway {
 namespace {
@@ -21,13 +21,44 @@ std::string Header(mg_connection* conn, const char* name) {
   return v == nullptr ? "" : v;
 }
 
-void Reply(mg_connection* conn, int status, const std::string& body, int retry_after = 0) {
+void Reply(mg_connection* conn, int status, const std::string& body, int retry_after = 0,
+           const std::string& content_type = "application/json",
+           const std::string& extra_headers = "") {
+  const std::string headers = absl::StrCat(
+      retry_after > 0 ? absl::StrCat("Retry-After: ", retry_after, "\r\n") : "", extra_headers);
   mg_printf(conn,
-            "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n%s"
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
             "Connection: close\r\n\r\n",
-            status, mg_get_response_code_text(conn, status), body.size(),
-            retry_after > 0 ? absl::StrCat("Retry-After: ", retry_after, "\r\n").c_str() : "");
+            status, mg_get_response_code_text(conn, status), content_type.c_str(), body.size(),
+            headers.c_str());
   mg_write(conn, body.data(), body.size());
+}
+
+// The request's body, at most `max` bytes; nullopt when it is longer.
+std::optional<std::string> ReadBody(mg_connection* conn, size_t max) {
+  std::string body;
+  char buf[8192];
+  for (int n; (n = mg_read(conn, buf, sizeof(buf))) > 0;) {
+    body.append(buf, static_cast<size_t>(n));
+    if (body.size() > max) return std::nullopt;
+  }
+  return body;
+}
+
+// The caller as the faces know it: address, credentials, request id and trace (made when absent
+// or invalid).
+Incoming IncomingOf(mg_connection* conn) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  Incoming in{.authorization = Header(conn, "Authorization"),
+              .api_key = Header(conn, "X-Api-Key"),
+              .peer = info->remote_addr,
+              .request_id = Header(conn, "X-Request-Id"),
+              .traceparent = Header(conn, "traceparent")};
+  if (in.request_id.empty() || in.request_id.size() > 128) in.request_id = server::NewRequestId();
+  if (!server::ParseTraceparent(in.traceparent)) {
+    in.traceparent = server::TraceContext{server::NewTraceId(), server::NewSpanId(), "01"}.Header();
+  }
+  return in;
 }
 
 // The parser's words without the caller's: every "quoted" piece removed.
@@ -116,16 +147,7 @@ class HttpFace::Handler final : public CivetHandler {
 
   bool handlePost(CivetServer*, mg_connection* conn) override {
     const mg_request_info* info = mg_get_request_info(conn);
-    Incoming in{.authorization = Header(conn, "Authorization"),
-                .api_key = Header(conn, "X-Api-Key"),
-                .peer = info->remote_addr,
-                .request_id = Header(conn, "X-Request-Id"),
-                .traceparent = Header(conn, "traceparent")};
-    if (in.request_id.empty() || in.request_id.size() > 128) in.request_id = server::NewRequestId();
-    if (!server::ParseTraceparent(in.traceparent)) {
-      in.traceparent =
-          server::TraceContext{server::NewTraceId(), server::NewSpanId(), "01"}.Header();
-    }
+    Incoming in = IncomingOf(conn);
     const absl::string_view uri = info->local_uri != nullptr ? info->local_uri : "";
     in.method = std::string(uri.substr(std::min<size_t>(uri.size(), 4)));  // after "/v1/"
     auto fail = [&](const absl::Status& s) {
@@ -146,16 +168,12 @@ class HttpFace::Handler final : public CivetHandler {
       return fail(Error(absl::StatusCode::kInvalidArgument, "BODY_TOO_LARGE",
                         "the body is larger than the gateway accepts"));
     }
-    std::string body;
-    char buf[8192];
-    for (int n; (n = mg_read(conn, buf, sizeof(buf))) > 0;) {
-      body.append(buf, static_cast<size_t>(n));
-      if (body.size() > gateway_.limits().max_message_bytes) {
-        return fail(Error(absl::StatusCode::kInvalidArgument, "BODY_TOO_LARGE",
-                          "the body is larger than the gateway accepts"));
-      }
+    std::optional<std::string> read = ReadBody(conn, gateway_.limits().max_message_bytes);
+    if (!read) {
+      return fail(Error(absl::StatusCode::kInvalidArgument, "BODY_TOO_LARGE",
+                        "the body is larger than the gateway accepts"));
     }
-    if (body.empty()) body = "{}";
+    std::string body = read->empty() ? "{}" : std::move(*read);
     if (absl::Status deep = CheckNesting(body, 32); !deep.ok()) return fail(deep);
 
     auto principal = gateway_.Admit(in);
@@ -172,34 +190,15 @@ class HttpFace::Handler final : public CivetHandler {
                         absl::StrCat("the body is not a valid ", method->input_type()->full_name(),
                                      ": ", Scrubbed(parsed.message().as_string()))));
     }
-    std::string bytes;
-    request->SerializeToString(&bytes);
-    grpc::Slice slice(bytes);
-    absl::Notification finished;
-    grpc::Status status;
-    grpc::ByteBuffer response;
-    gateway_.Forward(in, *principal, grpc::ByteBuffer(&slice, 1),
-                     std::make_unique<grpc::ClientContext>(),
-                     [&](const grpc::Status& s, grpc::ByteBuffer r) {
-                       status = s;
-                       response = std::move(r);
-                       finished.Notify();
-                     });
-    finished.WaitForNotification();
-    if (!status.ok()) return fail(FromGrpcStatus(status));
     std::unique_ptr<google::protobuf::Message> out(
         google::protobuf::MessageFactory::generated_factory()
             ->GetPrototype(method->output_type())
             ->New());
-    std::vector<grpc::Slice> slices;
-    std::string raw;
-    if (response.Dump(&slices).ok()) {
-      for (const grpc::Slice& s : slices)
-        raw.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    if (absl::Status s = gateway_.Call(in, *principal, *request, out.get()); !s.ok()) {
+      return fail(s);
     }
     std::string json;
-    if (!out->ParseFromString(raw) ||
-        !google::protobuf::util::MessageToJsonString(*out, &json).ok()) {
+    if (!google::protobuf::util::MessageToJsonString(*out, &json).ok()) {
       return fail(absl::InternalError("the backend's answer could not be converted"));
     }
     Reply(conn, 200, json);
@@ -218,10 +217,50 @@ class HttpFace::Handler final : public CivetHandler {
   Gateway& gateway_;
 };
 
+// Open311 GeoReport v2 under /open311/v2/: the query's and the form's parameters.
+class HttpFace::Open311Handler final : public CivetHandler {
+ public:
+  Open311Handler(Gateway& gateway, Open311Options options)
+      : gateway_(gateway), open311_(gateway, std::move(options)) {}
+  bool handleGet(CivetServer*, mg_connection* conn) override { return Serve(conn, "GET"); }
+  bool handlePost(CivetServer*, mg_connection* conn) override { return Serve(conn, "POST"); }
+
+ private:
+  bool Serve(mg_connection* conn, const char* verb) {
+    const mg_request_info* info = mg_get_request_info(conn);
+    const absl::string_view uri = info->local_uri != nullptr ? info->local_uri : "";
+    constexpr absl::string_view kPrefix = "/open311/v2/";
+    std::map<std::string, std::string> params =
+        ParseForm(info->query_string != nullptr ? info->query_string : "");
+    if (std::string(verb) == "POST") {
+      std::optional<std::string> body = ReadBody(conn, gateway_.limits().max_message_bytes);
+      if (!body) {
+        Reply(conn, 400, R"([{"code":400,"description":"the body is too large"}])");
+        return true;
+      }
+      for (auto& [k, v] : ParseForm(*body)) params[k] = std::move(v);
+    }
+    const Open311::Reply r =
+        open311_.Handle(verb, uri.size() > kPrefix.size() ? uri.substr(kPrefix.size()) : "", params,
+                        IncomingOf(conn));
+    std::string link;
+    if (!r.next_page_token.empty()) {
+      link = absl::StrCat("Link: <", uri, "?page_token=", r.next_page_token, ">; rel=\"next\"\r\n");
+    }
+    Reply(conn, r.status, r.body, r.retry_after, r.content_type, link);
+    return true;
+  }
+
+  Gateway& gateway_;
+  Open311 open311_;
+};
+
 absl::StatusOr<std::unique_ptr<HttpFace>> HttpFace::Start(const std::string& address,
-                                                          Gateway& gateway, int threads) {
+                                                          Gateway& gateway, int threads,
+                                                          Open311Options open311) {
   auto face = std::make_unique<HttpFace>();
   face->handler_ = std::make_unique<Handler>(gateway);
+  face->open311_ = std::make_unique<Open311Handler>(gateway, std::move(open311));
   try {
     face->server_ = std::make_unique<CivetServer>(
         std::vector<std::string>{"listening_ports", address, "num_threads", std::to_string(threads),
@@ -230,6 +269,7 @@ absl::StatusOr<std::unique_ptr<HttpFace>> HttpFace::Start(const std::string& add
     return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", address));
   }
   face->server_->addHandler("/v1/", face->handler_.get());
+  face->server_->addHandler("/open311/v2/", face->open311_.get());
   auto ports = face->server_->getListeningPorts();
   face->port_ = ports.empty() ? 0 : ports.front();
   return face;

@@ -1,4 +1,5 @@
-// The HTTP/JSON face: every public RPC as `POST /v1/<package.Service>/<Method>` with the request as
+// The HTTP faces: Open311 GeoReport v2 under /open311/v2/ (services/gateway/open311.h), and
+// HTTP/JSON: every public RPC as `POST /v1/<package.Service>/<Method>` with the request as
 // ProtoJSON (proto3's JSON mapping) and the response likewise; errors as an HTTP status with a JSON
 // body carrying the gRPC code, the stable reason and the field violations. The body goes through
 // the gateway's one pipeline (authentication, limits, policy, forwarding) as bytes.
@@ -17,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "grpcpp/support/status.h"
 #include "services/gateway/gateway.h"
+#include "services/gateway/open311.h"
 
 class CivetServer;
 
@@ -34,15 +36,18 @@ class HttpFace {
  public:
   // Listens on `address` ("127.0.0.1:0" picks a port) with `threads` workers.
   static absl::StatusOr<std::unique_ptr<HttpFace>> Start(const std::string& address,
-                                                         Gateway& gateway, int threads);
+                                                         Gateway& gateway, int threads,
+                                                         Open311Options open311 = {});
   HttpFace() = default;  // use Start
   ~HttpFace();
   int port() const { return port_; }
 
-  class Handler;  // civetweb's request handler (defined in the .cc)
+  class Handler;  // civetweb's request handlers (defined in the .cc)
+  class Open311Handler;
 
  private:
   std::unique_ptr<Handler> handler_;
+  std::unique_ptr<Open311Handler> open311_;
   std::unique_ptr<CivetServer> server_;
   int port_ = 0;
 };
