@@ -33,6 +33,7 @@ namespace jiban {
 namespace {
 
 namespace iv1 = intake::v1;
+using nlohmann::json;
 const std::string kSecret = "gateway-test-secret-0123456789abcdef";
 const std::string kAuth = absl::StrCat(
     R"({"issuer":"https://id.test","audience":"jiban","keys":[{"kid":"k1","alg":"HS256","secret":")",
@@ -277,6 +278,20 @@ TEST_CASE("the HTTP/JSON face submits to intake and refuses malformed input with
   }
   CHECK(phone_named);
   CHECK(!absl::StrContains(refused.body, "1380013"));
+
+  // Fields a caller must not set (output only) are not taken from the caller.
+  std::string forged = body;
+  forged.replace(forged.find("http-1"), 6, "http-4");
+  forged.replace(forged.find(R"("channel")"), 9,
+                 R"("id":"01JFORGED0000000000000000","trackingNumber":"JB2099010100000001",)"
+                 R"("status":"REQUEST_STATUS_CLOSED","masterId":"01JMASTER","channel")");
+  auto taken = post(submit, forged, {auth});
+  REQUIRE(taken.status == 200);
+  const json stored = json::parse(taken.body)["request"];
+  CHECK(stored["id"] != "01JFORGED0000000000000000");
+  CHECK(stored["trackingNumber"] != "JB2099010100000001");
+  CHECK(stored["status"] == "REQUEST_STATUS_RECEIVED");
+  CHECK(stored.value("masterId", "") != "01JMASTER");  // (a real master: the same text as above)
 
   // A requester's request does not exist for another requester.
   std::string alices = body;
