@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The gateway's cost, measured in one run: the same calls to intake straight and through the
 # gateway (token checked, policy, limits, forwarding), on a throwaway MariaDB. Prints one JSON line
-# per measurement (jiban-bench's), then the ratios.
+# per measurement (jiban-bench's); docs/benchmarks.md has the table.
 #
 #   bench/gateway.sh [seconds=10] [concurrency=64]
 # Uses the binaries of build/ci (or JIBAN_BENCH_BIN).
@@ -11,29 +11,10 @@ cd "$root"
 seconds=${1:-10}
 concurrency=${2:-64}
 bin=${JIBAN_BENCH_BIN:-build/ci}
-work=$(mktemp -d /tmp/jiban-gwbench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  bash tests/mariadb.sh stop "$work/mariadb" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/common.sh
 bash tests/mariadb.sh start "$work/mariadb" >/dev/null
 port=$(cat "$work/mariadb/port")
 mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e "CREATE DATABASE gw_intake"
-start() {  # log file, command... → sets started_port
-  local log=$1
-  shift
-  "$@" >"$log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 400); do
-    grep -q '"msg":"started"' "$log" 2>/dev/null && break
-    sleep 0.05
-  done
-  started_port=$(grep '"msg":"started"' "$log" | sed -E 's/.*"grpc_port":([0-9]+).*/\1/')
-}
 keys=$(node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
   process.stdout.write(`active=k1;k1=${k()};index=${k()}`)')
 JIBAN_DB_DSN="mysql://root@127.0.0.1:$port/gw_intake" JIBAN_GRPC_ADDR=127.0.0.1:0 \

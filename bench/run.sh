@@ -15,33 +15,13 @@ for b in bench/jiban-bench bench/jiban-bench-baseline services/intake/jiban-inta
   services/routing/jiban-routing; do
   [ -x "$bin/$b" ] || { echo "missing $bin/$b: build Release first (see the header)" >&2; exit 2; }
 done
-work=$(mktemp -d /tmp/jiban-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  bash tests/mariadb.sh stop "$work/mariadb" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/common.sh
 admin=$(bash tests/mariadb.sh start "$work/mariadb")
 port=$(cat "$work/mariadb/port")
 for db in bench_baseline bench_intake bench_flow_intake bench_flow_routing; do
   mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e "CREATE DATABASE $db"
 done
 
-start() {  # log file, command... → sets started_port and started_pid
-  local log=$1
-  shift
-  "$@" >"$log" 2>&1 &
-  started_pid=$!
-  pids+=("$started_pid")
-  for _ in $(seq 1 400); do
-    grep -q '"msg":"started"' "$log" 2>/dev/null && break
-    sleep 0.05
-  done
-  started_port=$(grep '"msg":"started"' "$log" | sed -E 's/.*"grpc_port":([0-9]+).*/\1/')
-}
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 

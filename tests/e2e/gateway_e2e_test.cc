@@ -77,6 +77,22 @@ class EchoIntake final : public iv1::IntakeService::Service {
   }
 };
 
+// A backend on a loopback port, serving `service` (or answering anything, for `generic`).
+struct Backend {
+  explicit Backend(grpc::Service* service, grpc::CallbackGenericService* generic = nullptr) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    if (service != nullptr) builder.RegisterService(service);
+    if (generic != nullptr) builder.RegisterCallbackGenericService(generic);
+    server = builder.BuildAndStart();
+    address = absl::StrCat("127.0.0.1:", port);
+  }
+  ~Backend() { server->Shutdown(); }
+  int port = 0;
+  std::string address;
+  std::unique_ptr<grpc::Server> server;
+};
+
 struct Gateway {
   Gateway(const std::map<std::string, std::string>& backends, gateway::Limits limits = {})
       : server(server::ServerOptions::Loopback("gateway"), &logs) {
@@ -108,12 +124,8 @@ void Authorize(grpc::ClientContext& ctx, const std::string& token) {
 TEST_CASE(
     "a call reaches its backend with the gateway's identity, request id, trace and deadline") {
   EchoIntake echo;
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&echo);
-  auto backend = builder.BuildAndStart();
-  Gateway g({{"jiban.intake.v1.IntakeService", absl::StrCat("127.0.0.1:", port)}});
+  Backend backend(&echo);
+  Gateway g({{"jiban.intake.v1.IntakeService", backend.address}});
   auto stub = iv1::IntakeService::NewStub(g.channel);
 
   grpc::ClientContext ctx;
@@ -139,17 +151,12 @@ TEST_CASE(
   iv1::GetRequestResponse by_key;
   REQUIRE(stub->GetRequest(&key_ctx, req, &by_key).ok());
   CHECK(absl::StartsWith(by_key.request().title(), "agency_system|hotline||"));
-  backend->Shutdown();
 }
 
 TEST_CASE("callers are refused with their reason, and internal methods do not exist") {
   EchoIntake echo;
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&echo);
-  auto backend = builder.BuildAndStart();
-  const std::string address = absl::StrCat("127.0.0.1:", port);
+  Backend backend(&echo);
+  const std::string& address = backend.address;
   Gateway g(
       {{"jiban.intake.v1.IntakeService", address}, {"jiban.routing.v1.RoutingService", address}},
       {.principal_rate = 1, .principal_burst = 2});
@@ -209,7 +216,6 @@ TEST_CASE("callers are refused with their reason, and internal methods do not ex
   auto retry = limited.GetServerTrailingMetadata().find("retry-after");
   REQUIRE(retry != limited.GetServerTrailingMetadata().end());
   CHECK(std::string(retry->second.data(), retry->second.size()) == "1");
-  backend->Shutdown();
 }
 
 TEST_CASE("the HTTP/JSON face submits to intake and refuses malformed input with 400") {
@@ -321,12 +327,8 @@ TEST_CASE("the HTTP/JSON face submits to intake and refuses malformed input with
 
 TEST_CASE("the HTTP face answers 429 with Retry-After when a principal calls too fast") {
   EchoIntake echo;
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&echo);
-  auto backend = builder.BuildAndStart();
-  Gateway g({{"jiban.intake.v1.IntakeService", absl::StrCat("127.0.0.1:", port)}},
+  Backend backend(&echo);
+  Gateway g({{"jiban.intake.v1.IntakeService", backend.address}},
             {.principal_rate = 1, .principal_burst = 1});
   const std::vector<std::string> auth = {"Authorization: Bearer " + Token("requester", "c")};
   const std::string path = "/v1/jiban.intake.v1.IntakeService/GetRequest";
@@ -337,7 +339,6 @@ TEST_CASE("the HTTP face answers 429 with Retry-After when a principal calls too
   REQUIRE(second.ok());
   CHECK(second->status == 429);
   CHECK(second->headers["retry-after"] == "1");
-  backend->Shutdown();
 }
 
 // A backend that answers every method with an empty message: what reaches it was allowed.
@@ -365,12 +366,8 @@ class AnyMethod final : public grpc::CallbackGenericService {
 
 TEST_CASE("every RPC as every role through the gateway: allowed and refused as the policy says") {
   AnyMethod any;
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterCallbackGenericService(&any);
-  auto backend = builder.BuildAndStart();
-  const std::string address = absl::StrCat("127.0.0.1:", port);
+  Backend backend(nullptr, &any);
+  const std::string& address = backend.address;
   std::map<std::string, std::string> backends;
   std::vector<std::string> methods;
   for (const google::protobuf::FileDescriptor* f :
@@ -425,7 +422,6 @@ TEST_CASE("every RPC as every role through the gateway: allowed and refused as t
   }
   CHECK(allowed > 100);
   CHECK(refused > 100);
-  backend->Shutdown();
 }
 
 }  // namespace
