@@ -66,6 +66,16 @@ CallInfo CallInfoOf(const grpc::ServerContext& ctx) {
   return info;
 }
 
+std::string ScopedUnit(const CallInfo& info) {
+  if (info.role != "unit_staff") return "";
+  return info.unit.empty() ? "\x01none" : info.unit;
+}
+
+std::string ScopedRequester(const CallInfo& info) {
+  if (info.role != "requester") return "";
+  return info.subject.empty() ? "\x01none" : info.subject;
+}
+
 std::unique_ptr<grpc::ClientContext> OutgoingContext(const grpc::ServerContext& ctx) {
   auto out = grpc::ClientContext::FromServerContext(ctx);
   const CallInfo info = CallInfoOf(ctx);

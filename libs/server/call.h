@@ -49,6 +49,12 @@ struct CallInfo {
 // The request id and trace context of the call `ctx` serves.
 CallInfo CallInfoOf(const grpc::ServerContext& ctx);
 
+// Object-level scopes of the backends: the unit a unit-staff caller is confined to, and the
+// requester a requester is (each "\x01none" when the gateway named none, so that nothing
+// matches); empty for every other role.
+std::string ScopedUnit(const CallInfo& info);
+std::string ScopedRequester(const CallInfo& info);
+
 // `status` as the answer to the call `ctx` serves: ToGrpcStatus with the call's request and trace
 // ids.
 grpc::Status Failed(const grpc::ServerContext& ctx, const absl::Status& status);

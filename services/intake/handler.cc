@@ -13,10 +13,7 @@ namespace {
 struct Call {
   explicit Call(const grpc::ServerContext& ctx) {
     auto info = server::CallInfoOf(ctx);
-    // A requester sees its own requests only (a token without a subject sees none).
-    const std::string owner =
-        info.role == "requester" ? (info.subject.empty() ? "\x01none" : info.subject) : "";
-    context = {info.request_id, info.trace.trace_id, owner};
+    context = {info.request_id, info.trace.trace_id, server::ScopedRequester(info)};
     view = ViewForRole(info.role);
     reader = info.subject.empty() ? info.role : absl::StrCat(info.role, ":", info.subject);
   }

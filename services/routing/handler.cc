@@ -12,10 +12,7 @@ namespace {
 struct Call {
   explicit Call(const grpc::ServerContext& ctx) {
     auto info = server::CallInfoOf(ctx);
-    // Unit staff act for their unit only (a token without one reaches no order).
-    const std::string unit =
-        info.role == "unit_staff" ? (info.unit.empty() ? "\x01none" : info.unit) : "";
-    context = {info.request_id, info.trace.trace_id, unit};
+    context = {info.request_id, info.trace.trace_id, server::ScopedUnit(info)};
     actor = info.role.empty() ? "unknown" : info.role;
   }
   grpc::Status Fail(const absl::Status& s) const {

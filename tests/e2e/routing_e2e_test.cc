@@ -274,6 +274,26 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
                    get_case, &one_case)
                 .ok());
     seen += one_case.DebugString();
+    // Unit staff see their own unit's cases and lights only.
+    for (const auto& [unit, own] : {std::pair{std::string("dept.health"), false},
+                                    std::pair{cases.cases(0).unit_id(), true}}) {
+      grpc::ClientContext list_ctx, get_ctx, lights_ctx;
+      for (grpc::ClientContext* c : {&list_ctx, &get_ctx, &lights_ctx}) {
+        c->AddMetadata("x-jiban-role", "unit_staff");
+        c->AddMetadata("x-jiban-unit", unit);
+      }
+      escalation::v1::ListCasesResponse scoped;
+      REQUIRE(s.escalation_stub->ListCases(&list_ctx, escalation::v1::ListCasesRequest(), &scoped)
+                  .ok());
+      CHECK(scoped.cases_size() == (own ? 1 : 0));
+      escalation::v1::GetCaseResponse scoped_case;
+      CHECK(s.escalation_stub->GetCase(&get_ctx, get_case, &scoped_case).ok() == own);
+      escalation::v1::ListLightsResponse scoped_lights;
+      REQUIRE(s.escalation_stub
+                  ->ListLights(&lights_ctx, escalation::v1::ListLightsRequest(), &scoped_lights)
+                  .ok());
+      CHECK((scoped_lights.lights_size() > 0) == own);
+    }
     for (const char* secret : {"李四", "13800138000", "材料齐全", "营业执照变更"}) {
       CHECK(seen.find(secret) == std::string::npos);
     }
