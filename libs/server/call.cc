@@ -71,6 +71,14 @@ std::string ScopedUnit(const CallInfo& info) {
   return info.unit.empty() ? "\x01none" : info.unit;
 }
 
+bool ScopeToUnit(const CallInfo& info, std::string& unit_id) {
+  const std::string unit = ScopedUnit(info);
+  if (unit.empty()) return true;
+  if (!unit_id.empty() && unit_id != unit) return false;
+  unit_id = unit;
+  return true;
+}
+
 std::string ScopedRequester(const CallInfo& info) {
   if (info.role != "requester") return "";
   return info.subject.empty() ? "\x01none" : info.subject;

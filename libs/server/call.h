@@ -54,6 +54,9 @@ CallInfo CallInfoOf(const grpc::ServerContext& ctx);
 // matches); empty for every other role.
 std::string ScopedUnit(const CallInfo& info);
 std::string ScopedRequester(const CallInfo& info);
+// Confines a list's unit filter to a unit-staff caller's unit: false when it asks for another
+// unit (the answer is an empty list); otherwise sets `unit_id` to the caller's unit, if any.
+bool ScopeToUnit(const CallInfo& info, std::string& unit_id);
 
 // `status` as the answer to the call `ctx` serves: ToGrpcStatus with the call's request and trace
 // ids.

@@ -760,7 +760,7 @@ absl::StatusOr<Objection> Assessment::File(Objection o, const CallContext& call)
       return absl::OkStatus();
     }
     JIBAN_ASSIGN_OR_RETURN(auto order, s.GetOrder(o.order_id));
-    if (!order) {
+    if (!order || (!call.unit_id.empty() && order->unit_id != call.unit_id)) {
       return Error(absl::StatusCode::kNotFound, "ORDER_NOT_FOUND",
                    "assessment keeps no facts of that order");
     }

@@ -351,6 +351,9 @@ struct CallContext {
   std::string request_id;
   std::string trace_id;
   std::string actor;  // the caller's role
+  // Set when the caller works for one unit (unit staff): it files objections on its own unit's
+  // orders only; any other order is ORDER_NOT_FOUND to it.
+  std::string unit_id;
 };
 
 struct Explanation {

@@ -14,7 +14,8 @@ CallContext Call(const grpc::ServerContext& ctx, const std::string& request_id =
   auto info = server::CallInfoOf(ctx);
   return {.request_id = request_id,
           .trace_id = info.trace.trace_id,
-          .actor = info.role.empty() ? "unknown" : info.role};
+          .actor = info.role.empty() ? "unknown" : info.role,
+          .unit_id = server::ScopedUnit(info)};
 }
 
 v1::RankedUnit ToProto(const Ranked& r) {
@@ -129,9 +130,10 @@ grpc::Status AssessmentHandler::ListObjections(grpc::ServerContext* ctx,
   if (req->state() != v1::OBJECTION_STATE_UNSPECIFIED) {
     state = static_cast<ObjectionState>(req->state());
   }
+  std::string unit_id = req->unit_id();
+  if (!server::ScopeToUnit(server::CallInfoOf(*ctx), unit_id)) return grpc::Status::OK;
   std::string next;
-  auto list =
-      assessment_.Objections(req->unit_id(), state, req->page_size(), req->page_token(), &next);
+  auto list = assessment_.Objections(unit_id, state, req->page_size(), req->page_token(), &next);
   if (!list.ok()) return Failed(*ctx, list.status());
   for (const Objection& o : *list) *resp->add_objections() = ToProto(o);
   resp->set_next_page_token(next);

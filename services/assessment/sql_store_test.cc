@@ -246,7 +246,13 @@ TEST_CASE("exclusions and appeals: filed once, decided by the task force, revers
                             .order_id = returned.order_id,
                             .reason = ObjectionReason::kOutsidePower,
                             .note = "属于省级事权，本单位无权办理"};
-  auto filed = rig.assessment.File(exclusion, Call("k1", "unit_staff"));
+  // Another unit's staff: the order is not theirs to object to.
+  CallContext other = Call("k0", "unit_staff");
+  other.unit_id = "u2";
+  CHECK(ReasonOf(rig.assessment.File(exclusion, other).status()) == "ORDER_NOT_FOUND");
+  CallContext own = Call("k1", "unit_staff");
+  own.unit_id = "u1";
+  auto filed = rig.assessment.File(exclusion, own);
   REQUIRE(filed.ok());
   CHECK(filed->unit_id == "u1");
   auto retried = rig.assessment.File(exclusion, Call("k1", "unit_staff"));

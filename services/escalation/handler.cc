@@ -20,16 +20,6 @@ CallContext Keyed(const grpc::ServerContext& ctx, const std::string& request_id)
   return {request_id, info.trace.trace_id, info.subject};
 }
 
-// Unit staff see their own unit's lights and cases only: a filter for another unit finds nothing.
-// True when the query may run (with `unit_id` set to the caller's unit when it has one).
-bool Scope(const grpc::ServerContext& ctx, std::string& unit_id) {
-  const std::string unit = server::ScopedUnit(server::CallInfoOf(ctx));
-  if (unit.empty()) return true;
-  if (!unit_id.empty() && unit_id != unit) return false;
-  unit_id = unit;
-  return true;
-}
-
 }  // namespace
 
 grpc::Status EscalationHandler::ListLights(grpc::ServerContext* ctx,
@@ -44,7 +34,7 @@ grpc::Status EscalationHandler::ListLights(grpc::ServerContext* ctx,
   if (!v.empty()) return Failed(*ctx, v.Status());
   if (req->colour() != v1::LIGHT_COLOUR_UNSPECIFIED) q.colour = static_cast<Colour>(req->colour());
   if (req->cause() != v1::LIGHT_CAUSE_UNSPECIFIED) q.cause = static_cast<Cause>(req->cause());
-  if (!Scope(*ctx, q.unit_id)) return grpc::Status::OK;
+  if (!server::ScopeToUnit(server::CallInfoOf(*ctx), q.unit_id)) return grpc::Status::OK;
   std::string next;
   auto lights = escalation_.List(q, req->page_size(), req->page_token(), &next);
   if (!lights.ok()) return Failed(*ctx, lights.status());
@@ -69,7 +59,7 @@ grpc::Status EscalationHandler::CountLights(grpc::ServerContext* ctx,
                                             const v1::CountLightsRequest* req,
                                             v1::CountLightsResponse* resp) {
   std::string unit_id = req->unit_id();
-  if (!Scope(*ctx, unit_id)) return grpc::Status::OK;
+  if (!server::ScopeToUnit(server::CallInfoOf(*ctx), unit_id)) return grpc::Status::OK;
   auto counts = escalation_.Counts(unit_id, req->district_code());
   if (!counts.ok()) return Failed(*ctx, counts.status());
   for (const LightCount& c : *counts) {
@@ -103,7 +93,7 @@ grpc::Status EscalationHandler::GetCase(grpc::ServerContext* ctx, const v1::GetC
                                         v1::GetCaseResponse* resp) {
   auto c = escalation_.GetCase(req->id());
   if (!c.ok()) return Failed(*ctx, c.status());
-  if (std::string unit = c->first.unit_id; !Scope(*ctx, unit)) {
+  if (std::string unit = c->first.unit_id; !server::ScopeToUnit(server::CallInfoOf(*ctx), unit)) {
     return Failed(*ctx, Error(absl::StatusCode::kNotFound, "CASE_NOT_FOUND",
                               "no supervision case with this id"));
   }
@@ -119,7 +109,7 @@ grpc::Status EscalationHandler::ListCases(grpc::ServerContext* ctx, const v1::Li
               .officer = req->officer(),
               .open_only = req->open_only()};
   if (req->state() != v1::CASE_STATE_UNSPECIFIED) q.state = static_cast<CaseState>(req->state());
-  if (!Scope(*ctx, q.unit_id)) return grpc::Status::OK;
+  if (!server::ScopeToUnit(server::CallInfoOf(*ctx), q.unit_id)) return grpc::Status::OK;
   if (q.officer == "me") {
     q.officer = server::CallInfoOf(*ctx).subject;
     if (q.officer.empty()) {

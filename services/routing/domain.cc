@@ -500,15 +500,10 @@ absl::StatusOr<WorkOrder> Routing::Get(const std::string& id, const std::string&
   return *found;
 }
 
-absl::StatusOr<Routing::Page> Routing::List(OrderQuery q, int page_size, const std::string& token,
-                                            const std::string& caller_unit) {
+absl::StatusOr<Routing::Page> Routing::List(OrderQuery q, int page_size, const std::string& token) {
   Violations v;
   const PageRequest request = CheckPage(page_size, token, 20, 100, v);
   if (!v.empty()) return v.Status();
-  if (!caller_unit.empty()) {
-    if (!q.unit_id.empty() && q.unit_id != caller_unit) return Page{};
-    q.unit_id = caller_unit;
-  }
   q.before_id = request.after_id;
   q.limit = request.fetch();
   Page page;

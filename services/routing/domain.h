@@ -336,9 +336,7 @@ class Routing {
     std::vector<WorkOrder> orders;
     std::string next_page_token;
   };
-  // A caller bound to a unit lists that unit's orders only (another unit's: nothing).
-  absl::StatusOr<Page> List(OrderQuery q, int page_size, const std::string& token,
-                            const std::string& caller_unit = "");
+  absl::StatusOr<Page> List(OrderQuery q, int page_size, const std::string& token);
 
   absl::StatusOr<WorkOrder> SignFor(const std::string& order_id, const CallContext& call);
   absl::StatusOr<WorkOrder> Return(const std::string& order_id, ReturnReason reason,

@@ -48,7 +48,8 @@ grpc::Status RoutingHandler::ListWorkOrders(grpc::ServerContext* ctx,
   const Call call(*ctx);
   OrderQuery q{.unit_id = req->unit_id(), .request_id = req->request_id()};
   if (req->state() != v1::ORDER_STATE_UNSPECIFIED) q.state = static_cast<OrderState>(req->state());
-  auto page = routing_.List(q, req->page_size(), req->page_token(), call.context.unit_id);
+  if (!server::ScopeToUnit(server::CallInfoOf(*ctx), q.unit_id)) return grpc::Status::OK;
+  auto page = routing_.List(q, req->page_size(), req->page_token());
   if (!page.ok()) return call.Fail(page.status());
   for (const WorkOrder& o : page->orders) *resp->add_orders() = ToProto(o);
   resp->set_next_page_token(page->next_page_token);

@@ -307,10 +307,17 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
     for (const auto& [unit, code] :
          {std::pair{std::string("dept.health"), grpc::StatusCode::NOT_FOUND},
           std::pair{order.unit_id(), grpc::StatusCode::OK}}) {
-      grpc::ClientContext ctx;
-      ctx.AddMetadata("x-jiban-role", "unit_staff");
-      ctx.AddMetadata("x-jiban-unit", unit);
+      grpc::ClientContext ctx, list_ctx;
+      for (grpc::ClientContext* c : {&ctx, &list_ctx}) {
+        c->AddMetadata("x-jiban-role", "unit_staff");
+        c->AddMetadata("x-jiban-unit", unit);
+      }
       CHECK(s.routing_stub->GetWorkOrder(&ctx, get, &got).error_code() == code);
+      rv1::ListWorkOrdersRequest others;
+      others.set_unit_id(order.unit_id());
+      rv1::ListWorkOrdersResponse listed;
+      REQUIRE(s.routing_stub->ListWorkOrders(&list_ctx, others, &listed).ok());
+      CHECK((listed.orders_size() > 0) == (code == grpc::StatusCode::OK));
     }
   }
 
