@@ -2,8 +2,6 @@
 
 #include <CivetServer.h>
 
-#include <regex>
-
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -63,8 +61,23 @@ Incoming IncomingOf(mg_connection* conn) {
 
 // The parser's words without the caller's: every "quoted" piece removed.
 std::string Scrubbed(absl::string_view message) {
-  static const std::regex kQuoted("\"[^\"]*\"|'[^']*'");
-  return std::regex_replace(std::string(message.substr(0, 300)), kQuoted, "\"…\"");
+  std::string out;
+  char quote = 0;  // the quote being skipped, if any
+  for (char c : message.substr(0, 300)) {
+    if (quote != 0) {
+      if (c == quote) {
+        out += c;
+        quote = 0;
+      }
+    } else {
+      out += c;
+      if (c == '"' || c == '\'') {
+        quote = c;
+        out += "…";
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace
