@@ -132,12 +132,14 @@ absl::StatusOr<std::string> Sealer::Open(absl::string_view sealed, absl::string_
 }
 
 std::string Sealer::BlindIndex(absl::string_view purpose, absl::string_view value) const {
-  const std::string message = absl::StrCat(purpose, "\x1f", value);
+  return absl::BytesToHexString(HmacSha256(index_key_, absl::StrCat(purpose, "\x1f", value)));
+}
+
+std::string HmacSha256(absl::string_view key, absl::string_view data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), index_key_.data(), static_cast<int>(index_key_.size()), U(message),
-       message.size(), mac, &len);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(mac), len));
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), U(data), data.size(), mac, &len);
+  return std::string(reinterpret_cast<char*>(mac), len);
 }
 
 std::string Sha256Hex(absl::string_view data) {

@@ -44,6 +44,9 @@ class Sealer {
 // `n` bytes from the system's cryptographic random source (keys, secrets).
 std::string RandomBytes(size_t n);
 
+// HMAC-SHA256 of `data` under `key` (32 raw bytes).
+std::string HmacSha256(absl::string_view key, absl::string_view data);
+
 // Lower-case hex SHA-256 of `data` (tamper-evident logs chain their entries with it).
 std::string Sha256Hex(absl::string_view data);
 

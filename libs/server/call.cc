@@ -2,8 +2,10 @@
 
 #include <random>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/crypto/sealer.h"
 #include "libs/status/status.h"
 
 namespace jiban::server {
@@ -82,6 +84,25 @@ bool ScopeToUnit(const CallInfo& info, std::string& unit_id) {
 std::string ScopedRequester(const CallInfo& info) {
   if (info.role != "requester") return "";
   return info.subject.empty() ? "\x01none" : info.subject;
+}
+
+std::string IdentitySignature(absl::string_view key, absl::string_view role,
+                              absl::string_view subject, absl::string_view unit,
+                              absl::string_view request_id) {
+  return absl::BytesToHexString(crypto::HmacSha256(
+      key, absl::StrCat(role, "\x1f", subject, "\x1f", unit, "\x1f", request_id)));
+}
+
+void SetIdentity(grpc::ClientContext& ctx, absl::string_view key, absl::string_view role,
+                 absl::string_view subject, absl::string_view unit, absl::string_view request_id) {
+  ctx.AddMetadata(kRequestIdHeader, std::string(request_id));
+  ctx.AddMetadata("x-jiban-role", std::string(role));
+  if (!subject.empty()) ctx.AddMetadata("x-jiban-subject", std::string(subject));
+  if (!unit.empty()) ctx.AddMetadata("x-jiban-unit", std::string(unit));
+  if (!key.empty()) {
+    ctx.AddMetadata(kIdentitySignatureHeader,
+                    IdentitySignature(key, role, subject, unit, request_id));
+  }
 }
 
 std::unique_ptr<grpc::ClientContext> OutgoingContext(const grpc::ServerContext& ctx) {

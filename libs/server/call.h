@@ -21,6 +21,7 @@ namespace jiban::server {
 
 inline constexpr char kRequestIdHeader[] = "x-request-id";
 inline constexpr char kTraceparentHeader[] = "traceparent";
+inline constexpr char kIdentitySignatureHeader[] = "x-jiban-identity";
 
 struct TraceContext {
   std::string trace_id;        // 32 lowercase hex, not all zero
@@ -61,6 +62,16 @@ bool ScopeToUnit(const CallInfo& info, std::string& unit_id);
 // `status` as the answer to the call `ctx` serves: ToGrpcStatus with the call's request and trace
 // ids.
 grpc::Status Failed(const grpc::ServerContext& ctx, const absl::Status& status);
+
+// Who a call is made for (x-jiban-role, x-jiban-subject, x-jiban-unit), with its request id and,
+// when the deployment has an identity key (JIBAN_IDENTITY_KEY), an HMAC over all four
+// (x-jiban-identity): a backend holding the key drops identity headers that are not signed, so
+// only the gateway and the services themselves can name a caller.
+void SetIdentity(grpc::ClientContext& ctx, absl::string_view key, absl::string_view role,
+                 absl::string_view subject, absl::string_view unit, absl::string_view request_id);
+std::string IdentitySignature(absl::string_view key, absl::string_view role,
+                              absl::string_view subject, absl::string_view unit,
+                              absl::string_view request_id);
 
 // A client context for a call made on behalf of `ctx`: inherits its deadline and cancellation
 // (a downstream call never has more time than the upstream one), request id and trace.

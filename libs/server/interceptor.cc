@@ -1,5 +1,7 @@
 #include "libs/server/interceptor.h"
 
+#include <openssl/crypto.h>
+
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/server/call.h"
@@ -17,8 +19,12 @@ const prometheus::Histogram::BucketBoundaries& Buckets() {
 class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
  public:
   ObservabilityInterceptor(grpc::experimental::ServerRpcInfo* info, RpcMetrics& metrics,
-                           Logger& logger)
-      : info_(info), metrics_(metrics), logger_(logger), start_(absl::Now()) {
+                           Logger& logger, const std::string& identity_key)
+      : info_(info),
+        metrics_(metrics),
+        logger_(logger),
+        identity_key_(identity_key),
+        start_(absl::Now()) {
     // "/pkg.Service/Method"
     std::string full = info->method() ? info->method() : "";
     const size_t slash = full.rfind('/');
@@ -73,6 +79,27 @@ class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
     trace_.span_id = NewSpanId();
     traceparent_ = trace_.Header();
     md->emplace(kTraceparentHeader, grpc::string_ref(traceparent_));
+    if (!identity_key_.empty()) DropUnsignedIdentity(md);
+  }
+
+  // With an identity key, only a caller holding it can name who a call is for.
+  void DropUnsignedIdentity(std::multimap<grpc::string_ref, grpc::string_ref>* md) {
+    const auto value = [&](const char* key) {
+      auto it = md->find(key);
+      return it == md->end() ? std::string() : std::string(it->second.data(), it->second.size());
+    };
+    const std::string expected =
+        IdentitySignature(identity_key_, value("x-jiban-role"), value("x-jiban-subject"),
+                          value("x-jiban-unit"), request_id_);
+    const std::string given = value(kIdentitySignatureHeader);
+    if (given.size() == expected.size() &&
+        CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0) {
+      return;
+    }
+    for (const char* key :
+         {"x-jiban-role", "x-jiban-subject", "x-jiban-unit", kIdentitySignatureHeader}) {
+      md->erase(key);
+    }
   }
 
   void Finish(grpc::StatusCode code) {
@@ -103,6 +130,7 @@ class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
   grpc::experimental::ServerRpcInfo* info_;
   RpcMetrics& metrics_;
   Logger& logger_;
+  const std::string& identity_key_;
   const absl::Time start_;
   std::string service_, method_, type_;
   std::string request_id_, traceparent_;
@@ -161,7 +189,7 @@ void RpcMetrics::Initialize(const std::string& grpc_service,
 grpc::experimental::Interceptor* ObservabilityInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
   // gRPC takes ownership of the interceptor and deletes it when the call ends.
-  return new ObservabilityInterceptor(info, metrics_, logger_);
+  return new ObservabilityInterceptor(info, metrics_, logger_, identity_key_);
 }
 
 }  // namespace jiban::server

@@ -37,14 +37,16 @@ class RpcMetrics {
 class ObservabilityInterceptorFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  ObservabilityInterceptorFactory(RpcMetrics& metrics, Logger& logger)
-      : metrics_(metrics), logger_(logger) {}
+  // `identity_key`: when set, unsigned identity headers are dropped (server::SetIdentity).
+  ObservabilityInterceptorFactory(RpcMetrics& metrics, Logger& logger, std::string identity_key)
+      : metrics_(metrics), logger_(logger), identity_key_(std::move(identity_key)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
 
  private:
   RpcMetrics& metrics_;
   Logger& logger_;
+  const std::string identity_key_;
 };
 
 }  // namespace jiban::server

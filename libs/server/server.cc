@@ -38,6 +38,10 @@ ServerOptions ServerOptions::FromEnv(Env& env, std::string name, int default_grp
       env.Address("JIBAN_METRICS_ADDR", absl::StrCat("0.0.0.0:", default_metrics_port));
   o.drain_timeout = env.Seconds("JIBAN_DRAIN_SECONDS", 20, 0, 600);
   o.reflection = env.Bool("JIBAN_REFLECTION", true);
+  if (!env.String("JIBAN_IDENTITY_KEY", "").empty() ||
+      !env.String("JIBAN_IDENTITY_KEY_FILE", "").empty()) {
+    o.identity_key = env.Secret("JIBAN_IDENTITY_KEY");
+  }
   return o;
 }
 
@@ -83,7 +87,8 @@ absl::Status Server::Start() {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.grpc_address, grpc::InsecureServerCredentials(), &grpc_port_);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-  creators.push_back(std::make_unique<ObservabilityInterceptorFactory>(rpc_metrics_, logger_));
+  creators.push_back(std::make_unique<ObservabilityInterceptorFactory>(rpc_metrics_, logger_,
+                                                                       options_.identity_key));
   builder.experimental().SetInterceptorCreators(std::move(creators));
   if (generic_ != nullptr) builder.RegisterCallbackGenericService(generic_);
   for (auto& [service, full_name] : services_) {

@@ -33,8 +33,12 @@ struct ServerOptions {
   absl::Duration drain_timeout = absl::Seconds(20);
   absl::Duration readiness_interval = absl::Seconds(2);
   bool reflection = true;
+  // When set, identity headers without a valid x-jiban-identity signature are dropped (see
+  // server::SetIdentity); outgoing calls are signed with it. A secret.
+  std::string identity_key;
 
-  // JIBAN_GRPC_ADDR, JIBAN_METRICS_ADDR, JIBAN_DRAIN_SECONDS, JIBAN_REFLECTION.
+  // JIBAN_GRPC_ADDR, JIBAN_METRICS_ADDR, JIBAN_DRAIN_SECONDS, JIBAN_REFLECTION,
+  // JIBAN_IDENTITY_KEY(_FILE) (optional).
   static ServerOptions FromEnv(Env& env, std::string name, int default_grpc_port,
                                int default_metrics_port);
   // On 127.0.0.1 with a port the system picks, no /metrics endpoint, a 5 s drain: what tests and
@@ -64,6 +68,7 @@ class Server {
   int grpc_port() const { return grpc_port_; }
   int metrics_port() const { return metrics_port_; }
   const std::string& name() const { return options_.name; }
+  const std::string& identity_key() const { return options_.identity_key; }
 
   // Idempotent; safe from any thread.
   void Shutdown();

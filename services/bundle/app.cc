@@ -3,6 +3,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
+#include "libs/server/call.h"
 #include "libs/server/config_file.h"
 #include "libs/server/timestamp.h"
 #include "libs/status/macros.h"
@@ -39,7 +40,7 @@ absl::StatusOr<DispatchedOrder> GrpcPartDispatcher::Dispatch(const PartOrder& or
   jiban::routing::v1::DispatchBundlePartResponse resp;
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  ctx.AddMetadata("x-jiban-role", "agency_system");
+  server::SetIdentity(ctx, identity_key_, "agency_system", "bundle", "", order.item_id);
   JIBAN_RETURN_IF_ERROR(FromGrpcStatus(stub_->DispatchBundlePart(&ctx, req, &resp)));
   return DispatchedOrder{.order_id = resp.order().id(),
                          .unit_id = resp.order().unit_id(),
@@ -67,7 +68,8 @@ absl::StatusOr<std::unique_ptr<BundleApp>> BundleApp::Create(const BundleConfig&
   app->transactor_ = std::make_unique<SqlTransactor>(*app->db_, *app->log_, *app->sealer_);
   app->reader_ = std::make_unique<SqlReader>(*app->db_);
   app->dispatcher_ = std::make_unique<GrpcPartDispatcher>(
-      grpc::CreateChannel(config.routing_address, grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(config.routing_address, grpc::InsecureChannelCredentials()),
+      server.identity_key());
   BundleApp* self = app.get();
   app->bundles_ =
       std::make_unique<Bundles>(*app->transactor_, *app->reader_, app->clock_, *app->ids_,

@@ -51,12 +51,15 @@ int RunStandalone(const char* program);
 // routing.v1.DispatchBundlePart with a deadline; the item id is the idempotency key.
 class GrpcPartDispatcher final : public PartDispatcher {
  public:
-  explicit GrpcPartDispatcher(std::shared_ptr<grpc::Channel> routing)
-      : stub_(jiban::routing::v1::RoutingService::NewStub(std::move(routing))) {}
+  // `identity_key`: signs the bundle service's identity for routing (server::SetIdentity).
+  GrpcPartDispatcher(std::shared_ptr<grpc::Channel> routing, std::string identity_key)
+      : stub_(jiban::routing::v1::RoutingService::NewStub(std::move(routing))),
+        identity_key_(std::move(identity_key)) {}
   absl::StatusOr<DispatchedOrder> Dispatch(const PartOrder& order) override;
 
  private:
   std::unique_ptr<jiban::routing::v1::RoutingService::Stub> stub_;
+  const std::string identity_key_;
 };
 
 class BundleApp {

@@ -81,7 +81,7 @@ absl::StatusOr<std::unique_ptr<EscalationApp>> EscalationApp::Create(const Escal
   app->reader_ = std::make_unique<SqlReader>(*app->db_);
   auto routing_channel =
       grpc::CreateChannel(config.routing_address, grpc::InsecureChannelCredentials());
-  app->reassigner_ = std::make_unique<GrpcReassigner>(routing_channel);
+  app->reassigner_ = std::make_unique<GrpcReassigner>(routing_channel, server.identity_key());
   app->escalation_ =
       std::make_unique<Escalation>(*app->transactor_, *app->reader_, *app->clock_, *app->ids_,
                                    config.policy, app->reassigner_.get());

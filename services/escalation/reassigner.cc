@@ -2,6 +2,7 @@
 
 #include "absl/time/clock.h"
 #include "grpcpp/client_context.h"
+#include "libs/server/call.h"
 #include "libs/status/status.h"
 
 namespace jiban::escalation {
@@ -15,7 +16,7 @@ absl::Status GrpcReassigner::Reassign(const std::string& order_id, const std::st
   jiban::routing::v1::ReassignWorkOrderResponse resp;
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  ctx.AddMetadata("x-jiban-role", "commission_officer");
+  server::SetIdentity(ctx, identity_key_, "commission_officer", "escalation", "", req.request_id());
   return FromGrpcStatus(stub_->ReassignWorkOrder(&ctx, req, &resp));
 }
 

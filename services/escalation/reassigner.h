@@ -14,13 +14,16 @@ namespace jiban::escalation {
 
 class GrpcReassigner final : public OrderReassigner {
  public:
-  explicit GrpcReassigner(std::shared_ptr<grpc::Channel> routing)
-      : stub_(jiban::routing::v1::RoutingService::NewStub(std::move(routing))) {}
+  // `identity_key`: signs the commission's identity for routing (server::SetIdentity).
+  GrpcReassigner(std::shared_ptr<grpc::Channel> routing, std::string identity_key)
+      : stub_(jiban::routing::v1::RoutingService::NewStub(std::move(routing))),
+        identity_key_(std::move(identity_key)) {}
   absl::Status Reassign(const std::string& order_id, const std::string& note,
                         const std::string& key) override;
 
  private:
   std::unique_ptr<jiban::routing::v1::RoutingService::Stub> stub_;
+  const std::string identity_key_;
 };
 
 }  // namespace jiban::escalation

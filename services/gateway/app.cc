@@ -81,7 +81,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Create(const GatewayConf
     app->backends_.Add(service, grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   }
   app->gateway_ = std::make_unique<Gateway>(*app->auth_, *app->policy_, app->backends_, app->clock_,
-                                            config.limits);
+                                            config.limits, server.identity_key());
   app->proxy_ = std::make_unique<ProxyService>(*app->gateway_);
   server.SetGenericService(app->proxy_.get());
   if (!config.http_address.empty()) {

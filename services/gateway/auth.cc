@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/pem.h>
 
 #include <algorithm>
@@ -31,14 +30,6 @@ struct BioFree {
 
 absl::Status Refused(absl::string_view reason, absl::string_view message) {
   return Error(absl::StatusCode::kUnauthenticated, reason, message);
-}
-
-std::string HmacSha256(absl::string_view key, absl::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<char*>(out), len);
 }
 
 Pkey ReadPem(absl::string_view pem, bool private_key) {
@@ -183,7 +174,7 @@ absl::StatusOr<Principal> Authenticator::VerifyToken(absl::string_view bearer,
   const std::string signed_part = absl::StrCat(parts[0], ".", parts[1]);
   bool valid = false;
   if (key->alg == Algorithm::kHs256) {
-    const std::string mac = HmacSha256(key->secret, signed_part);
+    const std::string mac = crypto::HmacSha256(key->secret, signed_part);
     valid = mac.size() == signature.size() &&
             CRYPTO_memcmp(mac.data(), signature.data(), mac.size()) == 0;
   } else {
@@ -255,7 +246,7 @@ absl::StatusOr<std::string> SignToken(const JwtKey& key, absl::string_view priva
       absl::StrCat(absl::WebSafeBase64Escape(header), ".", absl::WebSafeBase64Escape(claims_json));
   std::string signature;
   if (key.alg == Algorithm::kHs256) {
-    signature = HmacSha256(key.secret, signed_part);
+    signature = crypto::HmacSha256(key.secret, signed_part);
   } else {
     Pkey pkey = ReadPem(private_pem, /*private_key=*/true);
     MdCtx ctx(EVP_MD_CTX_new());

@@ -131,8 +131,9 @@ grpc::GenericStub* Backends::For(absl::string_view method) const {
 }
 
 Gateway::Gateway(const Authenticator& auth, const Policy& policy, Backends& backends,
-                 const Clock& clock, Limits limits)
-    : auth_(auth),
+                 const Clock& clock, Limits limits, std::string identity_key)
+    : identity_key_(std::move(identity_key)),
+      auth_(auth),
       policy_(policy),
       backends_(backends),
       clock_(clock),
@@ -185,11 +186,9 @@ void Gateway::Forward(const Incoming& in, const Principal& p, grpc::ByteBuffer r
   const absl::Time latest = clock_.Now() + limits_.default_deadline;
   const absl::Time deadline = std::min(in.deadline, latest);
   if (absl::FromChrono(ctx->deadline()) > deadline) ctx->set_deadline(absl::ToChronoTime(deadline));
-  if (!in.request_id.empty()) ctx->AddMetadata(server::kRequestIdHeader, in.request_id);
   if (!in.traceparent.empty()) ctx->AddMetadata(server::kTraceparentHeader, in.traceparent);
-  ctx->AddMetadata("x-jiban-role", p.role);
-  ctx->AddMetadata("x-jiban-subject", p.subject);
-  if (!p.unit_id.empty()) ctx->AddMetadata("x-jiban-unit", p.unit_id);
+  server::SetIdentity(*ctx, identity_key_, p.role, p.subject, p.unit_id,
+                      in.request_id.empty() ? server::NewRequestId() : in.request_id);
   struct Call {
     std::unique_ptr<grpc::ClientContext> ctx;
     grpc::ByteBuffer request;

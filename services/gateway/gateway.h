@@ -88,8 +88,9 @@ class Backends {
 
 class Gateway {
  public:
+  // `identity_key`: signs the identity headers for the backends (server::SetIdentity).
   Gateway(const Authenticator& auth, const Policy& policy, Backends& backends, const Clock& clock,
-          Limits limits = {});
+          Limits limits = {}, std::string identity_key = "");
 
   // Authentication, limits and policy; UNAUTHENTICATED, RESOURCE_EXHAUSTED (RATE_LIMITED, with
   // the wait in the message), NOT_FOUND or PERMISSION_DENIED otherwise.
@@ -109,6 +110,7 @@ class Gateway {
   const Limits& limits() const { return limits_; }
 
  private:
+  const std::string identity_key_;
   const Authenticator& auth_;
   const Policy& policy_;
   Backends& backends_;

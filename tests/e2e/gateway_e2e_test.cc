@@ -93,9 +93,16 @@ struct Backend {
   std::unique_ptr<grpc::Server> server;
 };
 
+server::ServerOptions WithKey(const char* name, const std::string& identity_key) {
+  server::ServerOptions o = server::ServerOptions::Loopback(name);
+  o.identity_key = identity_key;
+  return o;
+}
+
 struct Gateway {
-  Gateway(const std::map<std::string, std::string>& backends, gateway::Limits limits = {})
-      : server(server::ServerOptions::Loopback("gateway"), &logs) {
+  Gateway(const std::map<std::string, std::string>& backends, gateway::Limits limits = {},
+          const std::string& identity_key = "")
+      : server(WithKey("gateway", identity_key), &logs) {
     auto app = gateway::GatewayApp::Create({.backends = backends,
                                             .auth_json = kAuth,
                                             .http_address = "127.0.0.1:0",
@@ -422,6 +429,34 @@ TEST_CASE("every RPC as every role through the gateway: allowed and refused as t
   }
   CHECK(allowed > 100);
   CHECK(refused > 100);
+}
+
+TEST_CASE("with an identity key, a backend takes the gateway's identity and drops a forged one") {
+  const std::string key = "deployment-identity-key-0123456789ab";
+  EchoIntake echo;
+  std::ostringstream logs;
+  server::Server backend(WithKey("intake", key), &logs);
+  backend.AddService(&echo, "jiban.intake.v1.IntakeService");
+  REQUIRE(backend.Start().ok());
+  const std::string address = absl::StrCat("127.0.0.1:", backend.grpc_port());
+  Gateway g({{"jiban.intake.v1.IntakeService", address}}, {}, key);
+  iv1::GetRequestRequest req;
+  req.set_id("01J00000000000000000000000");
+  iv1::GetRequestResponse resp;
+  grpc::ClientContext through;
+  Authorize(through, Token("requester", "citizen-7"));
+  REQUIRE(iv1::IntakeService::NewStub(g.channel)->GetRequest(&through, req, &resp).ok());
+  CHECK(absl::StartsWith(resp.request().title(), "requester|citizen-7||"));
+  // Straight to the backend, naming a role without the key: the backend hears no one.
+  grpc::ClientContext straight;
+  straight.AddMetadata("x-jiban-role", "admin");
+  straight.AddMetadata("x-jiban-subject", "intruder");
+  REQUIRE(
+      iv1::IntakeService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))
+          ->GetRequest(&straight, req, &resp)
+          .ok());
+  CHECK(absl::StartsWith(resp.request().title(), "|||"));
+  backend.Shutdown();
 }
 
 }  // namespace

@@ -41,6 +41,8 @@ class TestEcho final : public EchoService::Service {
           info.request_id, "|", info.trace.trace_id, "|", info.trace.span_id, "|",
           unbounded ? -1
                     : std::chrono::duration_cast<std::chrono::milliseconds>(remaining).count()));
+    } else if (p == "who") {
+      resp->set_payload(absl::StrCat(info.role, "|", info.subject, "|", info.unit));
     } else if (p == "forward") {
       auto out = OutgoingContext(*ctx);
       EchoRequest down;
@@ -61,12 +63,13 @@ class TestEcho final : public EchoService::Service {
 };
 
 struct Running {
-  explicit Running(std::function<absl::Status()> readiness = nullptr)
+  explicit Running(std::function<absl::Status()> readiness = nullptr, std::string identity_key = "")
       : server({.name = "test",
                 .grpc_address = "127.0.0.1:0",
                 .metrics_address = "127.0.0.1:0",
                 .drain_timeout = absl::Seconds(10),
-                .readiness_interval = absl::Milliseconds(20)},
+                .readiness_interval = absl::Milliseconds(20),
+                .identity_key = std::move(identity_key)},
                &logs) {
     server.AddService(&echo, "jiban.bench.v1.EchoService");
     if (readiness) server.AddReadinessCheck(readiness);
@@ -173,6 +176,54 @@ TEST_CASE("request id and trace context: kept when valid, minted when absent or 
   parts = absl::StrSplit(resp.payload(), '|');
   CHECK(parts[0].size() == 32);  // minted request id
   CHECK(ParseTraceparent(absl::StrCat("00-", parts[1], "-", parts[2], "-01")).has_value());
+}
+
+TEST_CASE("with an identity key, only signed identity headers reach the handler") {
+  Running open;  // no key (development): the headers are taken as they come
+  EchoResponse resp;
+  REQUIRE(open.Call("who", &resp, {{"x-jiban-role", "admin"}, {"x-jiban-subject", "x"}}).ok());
+  CHECK(resp.payload() == "admin|x|");
+
+  Running guarded(nullptr, "a-deployment-identity-key-32-bytes!!");
+  REQUIRE(guarded.Call("who", &resp, {{"x-jiban-role", "admin"}, {"x-jiban-subject", "x"}}).ok());
+  CHECK(resp.payload() == "||");  // unsigned: dropped
+  const std::string sig = IdentitySignature("a-deployment-identity-key-32-bytes!!", "unit_staff",
+                                            "staff-1", "dept.health", "req-7");
+  REQUIRE(guarded
+              .Call("who", &resp,
+                    {{"x-jiban-role", "unit_staff"},
+                     {"x-jiban-subject", "staff-1"},
+                     {"x-jiban-unit", "dept.health"},
+                     {"x-request-id", "req-7"},
+                     {"x-jiban-identity", sig}})
+              .ok());
+  CHECK(resp.payload() == "unit_staff|staff-1|dept.health");
+  // The same signature on another request id, or with the role raised: dropped.
+  REQUIRE(guarded
+              .Call("who", &resp,
+                    {{"x-jiban-role", "unit_staff"},
+                     {"x-jiban-subject", "staff-1"},
+                     {"x-jiban-unit", "dept.health"},
+                     {"x-request-id", "req-8"},
+                     {"x-jiban-identity", sig}})
+              .ok());
+  CHECK(resp.payload() == "||");
+  REQUIRE(guarded
+              .Call("who", &resp,
+                    {{"x-jiban-role", "admin"},
+                     {"x-jiban-subject", "staff-1"},
+                     {"x-jiban-unit", "dept.health"},
+                     {"x-request-id", "req-7"},
+                     {"x-jiban-identity", sig}})
+              .ok());
+  CHECK(resp.payload() == "||");
+  // What SetIdentity sends is accepted.
+  grpc::ClientContext ctx;
+  SetIdentity(ctx, "a-deployment-identity-key-32-bytes!!", "task_force", "tf-1", "", "req-9");
+  EchoRequest req;
+  req.set_payload("who");
+  REQUIRE(guarded.stub->Echo(&ctx, req, &resp).ok());
+  CHECK(resp.payload() == "task_force|tf-1|");
 }
 
 TEST_CASE("outgoing calls carry the deadline, request id and trace downstream") {
