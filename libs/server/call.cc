@@ -68,6 +68,8 @@ CallInfo CallInfoOf(const grpc::ServerContext& ctx) {
   return info;
 }
 
+std::string ActorOf(const CallInfo& info) { return info.role.empty() ? "unknown" : info.role; }
+
 std::string ScopedUnit(const CallInfo& info) {
   if (info.role != "unit_staff") return "";
   return info.unit.empty() ? "\x01none" : info.unit;

@@ -50,6 +50,9 @@ struct CallInfo {
 // The request id and trace context of the call `ctx` serves.
 CallInfo CallInfoOf(const grpc::ServerContext& ctx);
 
+// Who acted, for audit trails: the caller's role, or "unknown" when the call named none.
+std::string ActorOf(const CallInfo& info);
+
 // Object-level scopes of the backends: the unit a unit-staff caller is confined to, and the
 // requester a requester is (each "\x01none" when the gateway named none, so that nothing
 // matches); empty for every other role.

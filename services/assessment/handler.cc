@@ -14,7 +14,7 @@ CallContext Call(const grpc::ServerContext& ctx, const std::string& request_id =
   auto info = server::CallInfoOf(ctx);
   return {.request_id = request_id,
           .trace_id = info.trace.trace_id,
-          .actor = info.role.empty() ? "unknown" : info.role,
+          .actor = server::ActorOf(info),
           .unit_id = server::ScopedUnit(info)};
 }
 

@@ -11,9 +11,8 @@ using server::Failed;
 
 CallContext Call(const grpc::ServerContext& ctx, const std::string& request_id = "") {
   auto info = server::CallInfoOf(ctx);
-  return {.request_id = request_id,
-          .trace_id = info.trace.trace_id,
-          .actor = info.role.empty() ? "unknown" : info.role};
+  return {
+      .request_id = request_id, .trace_id = info.trace.trace_id, .actor = server::ActorOf(info)};
 }
 
 }  // namespace

@@ -9,10 +9,9 @@ namespace {
 
 using server::Failed;
 
-// The caller's role (the case log's actor) and the call's ids.
+// The caller's role: the case log's actor.
 std::string Actor(const grpc::ServerContext& ctx) {
-  const std::string role = server::CallInfoOf(ctx).role;
-  return role.empty() ? "unknown" : role;
+  return server::ActorOf(server::CallInfoOf(ctx));
 }
 
 CallContext Keyed(const grpc::ServerContext& ctx, const std::string& request_id) {

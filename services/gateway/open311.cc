@@ -432,8 +432,10 @@ Open311::Reply Open311::Handle(absl::string_view verb, absl::string_view path,
     std::vector<Record> records;
     for (const iv1::Request& r : found) {
       const auto lead = lead_of(r.id());
+      if (!param("service_code").empty() && (!lead || lead->category() != param("service_code"))) {
+        continue;
+      }
       Record rec = RequestRecord(r, lead ? &*lead : nullptr);
-      if (!param("service_code").empty() && rec[4].second != param("service_code")) continue;
       if (absl::StartsWith(resource, "tokens/")) {
         rec = {{"service_request_id", r.id()}, {"token", r.id()}};
       }

@@ -13,7 +13,7 @@ struct Call {
   explicit Call(const grpc::ServerContext& ctx) {
     auto info = server::CallInfoOf(ctx);
     context = {info.request_id, info.trace.trace_id, server::ScopedUnit(info)};
-    actor = info.role.empty() ? "unknown" : info.role;
+    actor = server::ActorOf(info);
   }
   grpc::Status Fail(const absl::Status& s) const {
     return ToGrpcStatus(s, context.request_id, context.trace_id);
