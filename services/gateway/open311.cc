@@ -207,7 +207,8 @@ Open311::Reply Open311::Handle(absl::string_view verb, absl::string_view path,
     auto it = params.find(name);
     return it == params.end() ? std::string() : it->second;
   };
-  // Reads as the gateway's own Open311 principal; every call still passes the pipeline's limits.
+  // Reads as the gateway's own Open311 principal (forwarded with the in-flight limit; the
+  // per-address and per-principal rate limits apply to POST only, through Admit).
   const Principal reader{.subject = "open311", .role = "auditor"};
   const auto call = [&](const char* method, const Principal& p,
                         const google::protobuf::Message& req, google::protobuf::Message* resp) {
