@@ -62,6 +62,11 @@ Server::Server(ServerOptions options, std::ostream* log_out)
       .Register(*registry_)
       .Add({{"service", options_.name}})
       .Set(1);
+  ready_ = &prometheus::BuildGauge()
+                .Name("jiban_ready")
+                .Help("1 while every readiness check (e.g. the database) passes, else 0")
+                .Register(*registry_)
+                .Add({});
 }
 
 Server::~Server() { Shutdown(); }
@@ -140,6 +145,7 @@ void Server::SetServing(bool serving) {
     logger_.Info(serving ? "serving" : "not serving");
   }
   serving_ = serving;
+  ready_->Set(serving ? 1 : 0);
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus(serving);  // "" and every registered service name
   health->SetServingStatus(kReadiness, serving);

@@ -22,6 +22,7 @@
 #include "libs/server/interceptor.h"
 #include "libs/server/logging.h"
 #include "libs/server/metrics_http.h"
+#include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 
 namespace jiban::server {
@@ -84,6 +85,7 @@ class Server {
   Logger logger_;
   std::shared_ptr<prometheus::Registry> registry_;
   RpcMetrics rpc_metrics_;
+  prometheus::Gauge* ready_;  // jiban_ready: 1 while every readiness check passes
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   grpc::CallbackGenericService* generic_ = nullptr;
   std::vector<std::function<absl::Status()>> checks_;

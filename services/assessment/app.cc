@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "grpcpp/create_channel.h"
+#include "libs/calendar/calendar.h"
 #include "libs/embedded/embedded.h"
 #include "libs/server/config_file.h"
 #include "libs/status/macros.h"
@@ -26,6 +27,7 @@ AssessmentConfig AssessmentConfig::FromEnv(server::Env& env) {
     if (!field->empty()) *field = env.Address(name, "");
   }
   c.scheme_file = env.String("JIBAN_SCHEME_FILE", "");
+  c.score_metrics_interval = env.Seconds("JIBAN_SCORE_METRICS_SECONDS", 60, 1, 3600);
   return c;
 }
 
@@ -36,6 +38,27 @@ absl::StatusOr<Scheme> ParseScheme(absl::string_view json) {
   JIBAN_RETURN_IF_ERROR(Validate(s));
   return s;
 }
+
+namespace {
+
+// The metric label of a class of units.
+const char* UnitClassName(UnitClass c) {
+  switch (c) {
+    case UnitClass::kDepartment:
+      return "department";
+    case UnitClass::kDistrict:
+      return "district";
+    case UnitClass::kTown:
+      return "town";
+    case UnitClass::kWindow:
+      return "window";
+    case UnitClass::kOther:
+      break;
+  }
+  return "other";
+}
+
+}  // namespace
 
 absl::StatusOr<Scheme> DefaultScheme() {
   for (const auto& f : generated::assessment_defaults()) return ParseScheme(f.text);
@@ -86,7 +109,34 @@ absl::StatusOr<std::unique_ptr<AssessmentApp>> AssessmentApp::Create(const Asses
   AssessmentApp* self = app.get();
   server.OnDrain([self] { self->Stop(); });
   for (auto& [source, consumer] : app->consumers_) JIBAN_RETURN_IF_ERROR(consumer->Start());
+  auto& scores = prometheus::BuildGauge()
+                     .Name("jiban_assessment_unit_score")
+                     .Help(
+                         "Each unit's running total score (points) for the current month, "
+                         "refreshed every JIBAN_SCORE_METRICS_SECONDS")
+                     .Register(server.metrics());
+  app->score_metrics_ = std::thread([self, &scores, interval = config.score_metrics_interval] {
+    self->PublishScoreMetrics(scores, interval);
+  });
   return app;
+}
+
+void AssessmentApp::PublishScoreMetrics(prometheus::Family<prometheus::Gauge>& family,
+                                        absl::Duration interval) {
+  while (true) {
+    const std::string month = absl::FormatTime("%Y-%m", clock_->Now(), calendar::CityZone());
+    for (UnitClass cls : {UnitClass::kDepartment, UnitClass::kDistrict, UnitClass::kTown,
+                          UnitClass::kWindow, UnitClass::kOther}) {
+      auto ranked = assessment_->RankClass(month, cls, 0);
+      if (!ranked.ok()) continue;  // the database is away: the next round tries again
+      for (const Ranked& r : ranked->all) {
+        family.Add({{"unit", r.score.unit_id}, {"unit_class", UnitClassName(cls)}})
+            .Set(static_cast<double>(r.score.total_centipoints) / 100);
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval)) return;
+  }
 }
 
 events::Consumer& AssessmentApp::consumer(const std::string& source) {
@@ -97,10 +147,17 @@ events::Consumer& AssessmentApp::consumer(const std::string& source) {
 }
 
 void AssessmentApp::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
   for (auto& [source, consumer] : consumers_) consumer->Stop();
 }
 
-AssessmentApp::~AssessmentApp() { Stop(); }
+AssessmentApp::~AssessmentApp() {
+  Stop();
+  if (score_metrics_.joinable()) score_metrics_.join();
+}
 
 int RunStandalone(const char* program, const std::vector<std::string>& args) {
   if (args.size() == 1 && args[0] == "rebuild") {

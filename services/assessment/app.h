@@ -5,14 +5,18 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "libs/clock/clock.h"
 #include "libs/db/db.h"
 #include "libs/db/migrate.h"
 #include "libs/events/consumer.h"
 #include "libs/server/env.h"
 #include "libs/server/server.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
 #include "services/assessment/domain.h"
 #include "services/assessment/handler.h"
 #include "services/assessment/sql_store.h"
@@ -29,9 +33,10 @@ struct AssessmentConfig {
   std::string routing_address;     // routing's event stream (orders)
   std::string escalation_address;  // escalation's event stream (lights, cases)
   std::string scheme_file;         // the scheme stored when none is; empty: the shipped default
+  absl::Duration score_metrics_interval = absl::Minutes(1);  // jiban_assessment_unit_score
 
   // JIBAN_DB_DSN, JIBAN_DB_POOL_SIZE, JIBAN_DB_MIGRATE, JIBAN_INTAKE_ADDR, JIBAN_ROUTING_ADDR and
-  // JIBAN_ESCALATION_ADDR (required), JIBAN_SCHEME_FILE.
+  // JIBAN_ESCALATION_ADDR (required), JIBAN_SCHEME_FILE, JIBAN_SCORE_METRICS_SECONDS.
   static AssessmentConfig FromEnv(server::Env& env);
 };
 
@@ -60,6 +65,9 @@ class AssessmentApp {
 
  private:
   void Stop();
+  // Every `interval` until Stop(): each unit's running score this month into
+  // jiban_assessment_unit_score{unit,unit_class} (points).
+  void PublishScoreMetrics(prometheus::Family<prometheus::Gauge>& family, absl::Duration interval);
 
   SystemClock system_clock_;
   Clock* clock_ = nullptr;
@@ -70,6 +78,9 @@ class AssessmentApp {
   std::unique_ptr<Assessment> assessment_;
   std::unique_ptr<AssessmentHandler> handler_;
   std::vector<std::pair<std::string, std::unique_ptr<events::Consumer>>> consumers_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread score_metrics_;
 };
 
 }  // namespace jiban::assessment

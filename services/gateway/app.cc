@@ -96,6 +96,22 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Create(const GatewayConf
 
 GatewayApp::~GatewayApp() = default;
 
+absl::StatusOr<std::string> MintToken(const std::string& auth_json, const std::string& role,
+                                      const std::string& subject, const std::string& unit,
+                                      absl::Duration lifetime) {
+  JIBAN_ASSIGN_OR_RETURN(AuthConfig config, ParseAuthConfig(auth_json));
+  for (const JwtKey& key : config.keys) {
+    if (key.alg != Algorithm::kHs256) continue;
+    const int64_t now = absl::ToUnixSeconds(absl::Now());
+    nlohmann::json claims = {{"iss", config.issuer}, {"aud", config.audience},
+                             {"sub", subject},       {"role", role},
+                             {"iat", now},           {"exp", now + absl::ToInt64Seconds(lifetime)}};
+    if (!unit.empty()) claims["unit"] = unit;
+    return SignToken(key, "", claims.dump());
+  }
+  return absl::FailedPreconditionError("the auth file has no HS256 key to sign with");
+}
+
 int RunStandalone(const char* program, const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "mint") {
     std::string role, subject, unit;
@@ -122,28 +138,14 @@ int RunStandalone(const char* program, const std::vector<std::string>& args) {
       return 2;
     }
     auto text = server::ReadConfigFile(file);
-    auto config = text.ok() ? ParseAuthConfig(*text) : absl::StatusOr<AuthConfig>(text.status());
-    if (!config.ok()) {
-      std::cerr << program << ": " << config.status().message() << "\n";
+    auto token = text.ok() ? MintToken(*text, role, subject, unit, absl::Hours(hours))
+                           : absl::StatusOr<std::string>(text.status());
+    if (!token.ok()) {
+      std::cerr << program << ": " << token.status().message() << "\n";
       return 2;
     }
-    for (const JwtKey& key : config->keys) {
-      if (key.alg != Algorithm::kHs256) continue;
-      const int64_t now = absl::ToUnixSeconds(absl::Now());
-      nlohmann::json claims = {{"iss", config->issuer},
-                               {"aud", config->audience},
-                               {"sub", subject},
-                               {"role", role},
-                               {"iat", now},
-                               {"exp", now + 3600 * hours}};
-      if (!unit.empty()) claims["unit"] = unit;
-      auto token = SignToken(key, "", claims.dump());
-      if (!token.ok()) break;
-      std::cout << *token << "\n";
-      return 0;
-    }
-    std::cerr << program << ": the auth file has no HS256 key to sign with\n";
-    return 2;
+    std::cout << *token << "\n";
+    return 0;
   }
   if (!args.empty()) {
     std::cerr << "usage: " << program << " [mint --role=ROLE --subject=NAME ...]\n";

@@ -38,6 +38,12 @@ struct GatewayConfig {
   static GatewayConfig FromEnv(server::Env& env);
 };
 
+// A development token signed with the auth file's first HS256 key (`jiban gateway mint`, the
+// guided demo); production tokens come from the city's identity provider.
+absl::StatusOr<std::string> MintToken(const std::string& auth_json, const std::string& role,
+                                      const std::string& subject, const std::string& unit,
+                                      absl::Duration lifetime);
+
 // Runs the gateway until SIGTERM (jiban-gateway, `jiban gateway`), or, with args
 // `mint --role=R --subject=S [--unit=U] [--hours=N]`, prints a token signed with the auth file's
 // first HS256 key (development: demo tokens; exit 2 on bad arguments).

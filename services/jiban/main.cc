@@ -2,30 +2,37 @@
 // the all-in-one developer mode.
 //
 //   jiban dev                 every service in one process on SQLite files (JIBAN_DATA_DIR)
+//   jiban demo                the guided demo (services/jiban/demo.h)
 //   jiban intake              the intake service alone (same configuration as jiban-intake)
 //   jiban routing [train ...] the routing service alone (same as jiban-routing)
 //   jiban escalation          the escalation service alone (same as jiban-escalation)
 //   jiban assessment          the assessment service alone (same as jiban-assessment)
 //   jiban bundle              the bundle service alone (same as jiban-bundle)
 //   jiban gateway [mint ...]  the gateway alone (same as jiban-gateway), or a demo token
-#include <filesystem>
-#include <fstream>
+//   jiban <service> migrate   apply the service's database migrations and exit
+//   jiban ctl ...             the command-line client (same as jibanctl)
 #include <iostream>
-#include <sstream>
+#include <map>
 #include <string>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "libs/crypto/sealer.h"
+#include "libs/db/db.h"
+#include "libs/db/migrate.h"
 #include "libs/server/server.h"
-#include "nlohmann/json.hpp"
 #include "services/assessment/app.h"
+#include "services/assessment/sql_store.h"
 #include "services/bundle/app.h"
+#include "services/bundle/sql_store.h"
+#include "services/cli/cli.h"
 #include "services/escalation/app.h"
+#include "services/escalation/sql_store.h"
 #include "services/gateway/app.h"
 #include "services/intake/app.h"
+#include "services/intake/sql_store.h"
+#include "services/jiban/demo.h"
+#include "services/jiban/suite.h"
 #include "services/routing/app.h"
+#include "services/routing/sql_store.h"
 
 namespace {
 
@@ -36,6 +43,8 @@ int Usage() {
          "  dev      run every service in one process on SQLite files\n"
          "           (JIBAN_DATA_DIR, default ./jiban-data; JIBAN_DEV_HOST, default "
          "127.0.0.1)\n"
+         "  demo     a guided tour: the suite in-process, a few dozen requests through it\n"
+         "           ([--pace=SECONDS] [--model=CLASSIFIER] [--data-dir=DIR])\n"
          "  intake   run the intake service (JIBAN_DB_DSN, JIBAN_GRPC_ADDR, ...)\n"
          "  routing  run the routing service (JIBAN_DB_DSN, JIBAN_INTAKE_ADDR, ...), or\n"
          "           `routing train --data=FILE --out=MODEL` to build its classifier\n"
@@ -46,7 +55,9 @@ int Usage() {
          "           JIBAN_ROUTING_ADDR, ...)\n"
          "  gateway  run the gateway (JIBAN_AUTH_FILE, JIBAN_INTAKE_ADDR, ..., JIBAN_HTTP_ADDR), "
          "or\n"
-         "           `gateway mint --role=ROLE --subject=NAME` for a demo token\n";
+         "           `gateway mint --role=ROLE --subject=NAME` for a demo token\n"
+         "  <service> migrate  apply the service's migrations to JIBAN_DB_DSN and exit\n"
+         "  ctl      the command-line client over the gateway (`jiban ctl --help`)\n";
   return 2;
 }
 
@@ -58,140 +69,56 @@ int RunDev() {
     std::cerr << "jiban dev: " << s.message() << "\n";
     return 2;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) {
-    std::cerr << "jiban dev: cannot create JIBAN_DATA_DIR " << data_dir << ": " << ec.message()
-              << "\n";
-    return 2;
-  }
-  auto sqlite = [&](const char* name) {
-    return absl::StrCat("sqlite:", (std::filesystem::path(data_dir) / name).string());
-  };
-  // One server per service, on the ports the standalone services use by default.
-  std::vector<std::unique_ptr<jiban::server::Server>> servers;
-  auto server = [&](const char* name, int grpc_port) -> jiban::server::Server& {
-    servers.push_back(std::make_unique<jiban::server::Server>(
-        jiban::server::ServerOptions{.name = name,
-                                     .grpc_address = absl::StrCat(host, ":", grpc_port),
-                                     .metrics_address = absl::StrCat(host, ":", grpc_port + 1010),
-                                     .drain_timeout = absl::Seconds(5)},
-        &std::cout));
-    return *servers.back();
-  };
-  auto address = [&](const jiban::server::Server& s) {
-    return absl::StrCat(host, ":", s.grpc_port());
-  };
-  // Starts a created service; false (after saying why) when creating or starting it failed.
-  auto started = [](const char* name, const auto& app, jiban::server::Server& s) {
-    absl::Status status = app.ok() ? s.Start() : app.status();
-    if (!status.ok()) std::cerr << "jiban dev: " << name << ": " << status.message() << "\n";
-    return status.ok();
-  };
-
-  // Development keys for sealed personal data, made once per data directory (never in production:
-  // there the keys come from a Kubernetes Secret).
-  const auto keys_path = std::filesystem::path(data_dir) / "field-keys";
-  if (!std::filesystem::exists(keys_path)) {
-    std::ofstream(keys_path) << jiban::crypto::Sealer::NewSpec("dev1");
-    std::filesystem::permissions(
-        keys_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  }
-  std::stringstream keys;
-  keys << std::ifstream(keys_path).rdbuf();
-  auto& intake_server = server("intake", 8081);
-  auto intake = jiban::intake::IntakeApp::Create(
-      {.db_dsn = sqlite("intake.db"), .field_keys = keys.str()}, intake_server);
-  if (!started("intake", intake, intake_server)) return 1;
-
-  // A classifier model trained with `jiban routing train ... --out=<data dir>/classifier.model`
-  // is used when present; without one, routing places requests by its rules alone.
-  const auto model_path = std::filesystem::path(data_dir) / "classifier.model";
-  auto& routing_server = server("routing", 8082);
-  jiban::routing::RoutingConfig routing_config{
-      .db_dsn = sqlite("routing.db"),
-      .intake_address = address(intake_server),
-      .model_file = std::filesystem::exists(model_path) ? model_path.string() : ""};
-  auto routing = jiban::routing::RoutingApp::Create(routing_config, routing_server);
-  if (!started("routing", routing, routing_server)) return 1;
-  if (auto s = (*intake)->FollowRouting(address(routing_server), intake_server.metrics());
-      !s.ok()) {
-    std::cerr << "jiban dev: intake: " << s.message() << "\n";
+  auto suite = jiban::suite::Suite::Start({.data_dir = data_dir, .host = host});
+  if (!suite.ok()) {
+    std::cerr << "jiban dev: " << suite.status().message() << "\n";
     return 1;
   }
-
-  auto& escalation_server = server("escalation", 8083);
-  auto escalation = jiban::escalation::EscalationApp::Create(
-      {.db_dsn = sqlite("escalation.db"), .routing_address = address(routing_server)},
-      escalation_server);
-  if (!started("escalation", escalation, escalation_server)) return 1;
-
-  auto& assessment_server = server("assessment", 8084);
-  auto assessment =
-      jiban::assessment::AssessmentApp::Create({.db_dsn = sqlite("assessment.db"),
-                                                .intake_address = address(intake_server),
-                                                .routing_address = address(routing_server),
-                                                .escalation_address = address(escalation_server)},
-                                               assessment_server);
-  if (!started("assessment", assessment, assessment_server)) return 1;
-
-  auto& bundle_server = server("bundle", 8085);
-  auto bundle = jiban::bundle::BundleApp::Create({.db_dsn = sqlite("bundle.db"),
-                                                  .field_keys = keys.str(),
-                                                  .intake_address = address(intake_server),
-                                                  .routing_address = address(routing_server)},
-                                                 bundle_server);
-  if (!started("bundle", bundle, bundle_server)) return 1;
-
-  // The gateway, with a development signing key made once per data directory: demo tokens come
-  // from `jiban gateway mint` with this file (production: the city's identity provider).
-  const auto auth_path = std::filesystem::path(data_dir) / "gateway-auth.json";
-  if (!std::filesystem::exists(auth_path)) {
-    std::ofstream(auth_path) << nlohmann::json{
-        {"issuer", "jiban-dev"},
-        {"audience", "jiban"},
-        {"keys",
-         {{{"kid", "dev1"},
-           {"alg", "HS256"},
-           {"secret", absl::Base64Escape(jiban::crypto::RandomBytes(
-                          32))}}}}}.dump(2);
-    std::filesystem::permissions(
-        auth_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  }
-  std::stringstream auth;
-  auth << std::ifstream(auth_path).rdbuf();
-  auto& gateway_server = server("gateway", 8080);
-  jiban::gateway::GatewayConfig gateway_config{.auth_json = auth.str(),
-                                               .http_address = absl::StrCat(host, ":8000")};
-  for (const auto& [service, s] : {std::pair{"jiban.intake.v1.IntakeService", &intake_server},
-                                   {"jiban.routing.v1.RoutingService", &routing_server},
-                                   {"jiban.escalation.v1.EscalationService", &escalation_server},
-                                   {"jiban.assessment.v1.AssessmentService", &assessment_server},
-                                   {"jiban.bundle.v1.BundleService", &bundle_server}}) {
-    gateway_config.backends[service] = address(*s);
-  }
-  auto gateway = jiban::gateway::GatewayApp::Create(gateway_config, gateway_server);
-  if (!started("gateway", gateway, gateway_server)) return 1;
-
   std::cerr << "\nJiban dev mode is up (data in " << data_dir << ")\n";
-  for (const auto& s : servers) {
-    std::cerr << "  " << absl::StrFormat("%-11s", s->name()) << " gRPC " << address(*s)
-              << "   metrics http://" << host << ":" << s->metrics_port() << "/metrics\n";
-  }
-  if (routing_config.model_file.empty()) {
+  (*suite)->PrintAddresses(std::cerr);
+  if ((*suite)->model_file().empty()) {
     std::cerr << "  (routing places by rules only: no classifier.model in the data directory)\n";
   }
-  std::cerr << "  gateway     HTTP/JSON http://" << host << ":" << (*gateway)->http_port()
-            << "/v1/<package.Service>/<Method>\n"
-            << "Try:  TOKEN=$(JIBAN_AUTH_FILE=" << auth_path.string()
-            << " jiban gateway mint --role=window_clerk --subject=clerk-1)\n"
-            << "      curl -H \"Authorization: Bearer $TOKEN\" -d @docs/examples/submit.json \\\n"
-            << "        http://" << host << ":" << (*gateway)->http_port()
-            << "/v1/jiban.intake.v1.IntakeService/SubmitRequest\n"
-            << "Stop with Ctrl-C.\n\n";
-  // SIGTERM drains the followers first (each reads the earlier ones' streams).
+  const std::string http = absl::StrCat("http://", host, ":", (*suite)->http_port());
+  std::cerr
+      << "  gateway     HTTP/JSON " << http << "/v1/<package.Service>/<Method>\n"
+      << "Try:  export JIBAN_TOKEN=$(JIBAN_AUTH_FILE=" << (*suite)->auth_path()
+      << " jiban gateway mint --role=window_clerk --subject=clerk-1)\n"
+      << "      jibanctl submit --title=路灯不亮 --text=小区门口路灯坏了一周 \\\n"
+      << "        --district=410202 --name=张三 --phone=13800138000\n"
+      << "      curl -H \"Authorization: Bearer $JIBAN_TOKEN\" -d @docs/examples/submit.json \\\n"
+      << "        " << http << "/v1/jiban.intake.v1.IntakeService/SubmitRequest\n"
+      << "Stop with Ctrl-C.\n\n";
   jiban::server::WaitForTerminationSignal();
-  for (auto it = servers.rbegin(); it != servers.rend(); ++it) (*it)->Shutdown();
+  return 0;  // the suite drains as it goes out of scope
+}
+
+// `jiban <service> migrate`: applies the service's pending migrations to the database
+// JIBAN_DB_DSN names and exits (0 done, 1 failed, 2 bad configuration) — the Kubernetes migration
+// Job, run with a user that owns the schema, before the service starts with JIBAN_DB_MIGRATE=check.
+int RunMigrate(const std::string& service) {
+  using Migrations = std::vector<jiban::db::MigrationSet> (*)(jiban::db::Dialect);
+  const std::map<std::string, Migrations> services = {{"intake", jiban::intake::Migrations},
+                                                      {"routing", jiban::routing::Migrations},
+                                                      {"escalation", jiban::escalation::Migrations},
+                                                      {"assessment", jiban::assessment::Migrations},
+                                                      {"bundle", jiban::bundle::Migrations}};
+  const auto it = services.find(service);
+  if (it == services.end()) return Usage();
+  jiban::server::Env env;
+  const std::string dsn = env.Required("JIBAN_DB_DSN");
+  if (auto s = env.Validate(); !s.ok()) {
+    std::cerr << "jiban " << service << " migrate: " << s.message() << "\n";
+    return 2;
+  }
+  auto db = jiban::db::Database::Open(dsn, {.pool_size = 1});
+  absl::Status done =
+      db.ok() ? jiban::db::Migrate(**db, it->second((*db)->dialect())) : db.status();
+  if (!done.ok()) {
+    std::cerr << "jiban " << service << " migrate: " << done.message() << "\n";
+    return 1;
+  }
+  std::cout << "jiban " << service << " migrate: schema up to date\n";
   return 0;
 }
 
@@ -202,6 +129,13 @@ int main(int argc, char** argv) {
   if (argc < 2) return Usage();
   const std::string command = argv[1];
   if (command == "dev") return RunDev();
+  if (command == "demo") {
+    return jiban::suite::RunDemo(std::vector<std::string>(argv + 2, argv + argc), std::cout);
+  }
+  if (argc == 3 && std::string(argv[2]) == "migrate") return RunMigrate(command);
+  if (command == "ctl") {
+    return jiban::cli::Run(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr);
+  }
   if (command == "intake") return jiban::intake::RunStandalone("jiban intake");
   if (command == "escalation") {
     return jiban::escalation::RunStandalone("jiban escalation",

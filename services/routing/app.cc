@@ -9,8 +9,11 @@
 #include "grpcpp/create_channel.h"
 #include "libs/embedded/embedded.h"
 #include "libs/server/config_file.h"
+#include "libs/server/timestamp.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
+#include "prometheus/counter.h"
+#include "prometheus/histogram.h"
 #include "proto/jiban/intake/v1/intake.pb.h"
 #include "services/routing/convert.h"
 #include "services/routing/train.h"
@@ -160,14 +163,27 @@ absl::StatusOr<std::unique_ptr<RoutingApp>> RoutingApp::Create(const RoutingConf
   app->events_service_ = std::make_unique<events::EventLogService>(*app->log_);
   Routing* routing = app->routing_.get();
   events::EventLog* log = app->log_.get();
+  // Receipt (the event's time in intake) to placed: orders created or the triage desk reached.
+  prometheus::Histogram* lag =
+      &prometheus::BuildHistogram()
+           .Name("jiban_routing_dispatch_lag_seconds")
+           .Help("Seconds from a request's receipt in intake to routing placing it")
+           .Register(server.metrics())
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                            0.5, 1, 2.5, 5, 10, 30, 60});
   app->consumer_ = std::make_unique<events::Consumer>(
       events::ConsumerOptions{
           .name = "routing<-intake",
           .source = grpc::CreateChannel(config.intake_address, grpc::InsecureChannelCredentials())},
       *app->db_,
-      [routing, log](db::Transaction& tx, const jiban::events::v1::Event& e) {
+      [routing, log, lag](db::Transaction& tx, const jiban::events::v1::Event& e) {
         SqlStore store(tx, *log);
-        return ApplyIntakeEvent(*routing, store, e);
+        JIBAN_RETURN_IF_ERROR(ApplyIntakeEvent(*routing, store, e));
+        if (e.payload().Is<jiban::intake::v1::RequestSubmitted>()) {
+          lag->Observe(
+              absl::ToDoubleSeconds(absl::Now() - server::FromTimestamp(e.occurred_time())));
+        }
+        return absl::OkStatus();
       },
       server.metrics());
 

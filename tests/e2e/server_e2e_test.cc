@@ -150,11 +150,17 @@ TEST_CASE("readiness follows the dependency check but liveness does not") {
   CHECK(r.WaitHealth("", Serving::NOT_SERVING));
   CHECK(r.Health("readiness") == Serving::NOT_SERVING);
   CHECK(r.Health("liveness") == Serving::SERVING);
+  auto ready_metric = [&r] {
+    auto http = testing::HttpGet(r.server.metrics_port(), "/metrics");
+    return http.ok() && http->body.find("\njiban_ready 1\n") != std::string::npos;
+  };
+  CHECK_FALSE(ready_metric());
   {
     absl::MutexLock lock(&mu);
     db_up = true;
   }
   CHECK(r.WaitHealth("", Serving::SERVING));
+  CHECK(ready_metric());
   CHECK(r.Health("jiban.bench.v1.EchoService") == Serving::SERVING);
 }
 
