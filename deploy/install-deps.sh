@@ -26,11 +26,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Node tools live in the project (tools/node_modules), never global: buf for proto lint and curl.
-command -v npm >/dev/null || { echo "install-deps: npm (Node.js 20) is required for buf" >&2; exit 1; }
+# Node tools live in the project (tools/node_modules), never global: buf for proto lint and curl,
+# the Kubernetes schemas, YAML parser and Dockerfile linter for deploy/check-k8s.sh.
+command -v npm >/dev/null || {
+  echo "install-deps: npm (Node.js 20) is required for buf and deploy/check-k8s.sh" >&2
+  exit 1
+}
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [ ! -x "$root/tools/node_modules/.bin/buf" ]; then
-  echo "install-deps: installing @bufbuild/buf into tools/"
+if [ ! -x "$root/tools/node_modules/.bin/buf" ] ||
+  [ "$root/tools/package-lock.json" -nt "$root/tools/node_modules/.package-lock.json" ]; then
+  echo "install-deps: installing the pinned Node tools into tools/"
   (cd "$root/tools" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "install-deps: ok"

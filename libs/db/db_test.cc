@@ -125,6 +125,18 @@ TEST_CASE("migrations are forward-only, checksummed and refuse a newer database"
   CHECK(db.Query("SELECT COUNT(*) FROM more_things")->front().Int(0) == 0);
 }
 
+TEST_CASE("checking a database nothing was applied to says so and creates nothing") {
+  auto dialect = GENERATE(from_range(testing::Drivers()));
+  auto t = TestDatabase::Create(dialect, {});
+  auto& db = t->db();
+  const absl::Status check = Migrate(db, {Counters(dialect)}, MigrateMode::kCheckOnly);
+  CHECK(ReasonOf(check) == "SCHEMA_OUT_OF_DATE");
+  CHECK(check.message().find("migrate") != std::string::npos);
+  CHECK_FALSE(db.Query("SELECT COUNT(*) FROM jiban_schema_migrations").ok());
+  CHECK(Migrate(db, {Counters(dialect)}).ok());
+  CHECK(Migrate(db, {Counters(dialect)}, MigrateMode::kCheckOnly).ok());
+}
+
 TEST_CASE("statement splitting and checksums") {
   auto stmts =
       SplitStatements("-- comment\nCREATE TABLE a (x INT);\n\nINSERT INTO a VALUES (1);\nSELECT 1");

@@ -118,6 +118,19 @@ std::vector<std::string> SplitStatements(const std::string& sql) {
 absl::Status Migrate(Database& db, const std::vector<MigrationSet>& sets, MigrateMode mode) {
   JIBAN_ASSIGN_OR_RETURN(auto lease, db.Acquire());
   Connection& conn = *lease;
+  if (mode == MigrateMode::kCheckOnly) {
+    // Read-only, so a runtime user without DDL rights can check: no table, no lock.
+    for (const auto& set : sets) {
+      absl::Status s = MigrateSet(conn, set, mode);
+      if (s.ok()) continue;
+      // A database error here (not a lost connection) is the missing migrations table.
+      if (s.code() != absl::StatusCode::kInternal || ReasonOf(s) != "DB_ERROR") return s;
+      return Precondition("SCHEMA_OUT_OF_DATE",
+                          absl::StrCat("no migrations of '", set.component,
+                                       "' are recorded; run `jiban <service> migrate` first"));
+    }
+    return absl::OkStatus();
+  }
   JIBAN_RETURN_IF_ERROR(conn.ExecuteRaw(kCreateTable));
   const bool mysql = conn.dialect() == Dialect::kMySql;
   if (mysql) {

@@ -54,7 +54,7 @@ class Env {
 template <typename Config>
 void ReadDatabaseEnv(Env& env, Config& c) {
   using Mode = decltype(c.migrate);
-  c.db_dsn = env.Required("JIBAN_DB_DSN");
+  c.db_dsn = env.Secret("JIBAN_DB_DSN");
   c.db_pool_size = env.Int("JIBAN_DB_POOL_SIZE", c.db_pool_size, 1, 512);
   c.migrate = env.OneOf("JIBAN_DB_MIGRATE", "apply", {"apply", "check"}) == "check"
                   ? Mode::kCheckOnly

@@ -162,7 +162,7 @@ AssessmentApp::~AssessmentApp() {
 int RunStandalone(const char* program, const std::vector<std::string>& args) {
   if (args.size() == 1 && args[0] == "rebuild") {
     server::Env env;
-    const std::string dsn = env.Required("JIBAN_DB_DSN");
+    const std::string dsn = env.Secret("JIBAN_DB_DSN");
     if (auto s = env.Validate(); !s.ok()) {
       std::cerr << program << ": " << s.message() << "\n";
       return 2;

@@ -171,7 +171,7 @@ EscalationApp::~EscalationApp() { Stop(); }
 int RunStandalone(const char* program, const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "verify-log" && args.size() <= 2) {
     server::Env env;
-    const std::string dsn = env.Required("JIBAN_DB_DSN");
+    const std::string dsn = env.Secret("JIBAN_DB_DSN");
     if (auto s = env.Validate(); !s.ok()) {
       std::cerr << program << ": " << s.message() << "\n";
       return 2;

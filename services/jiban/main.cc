@@ -106,7 +106,7 @@ int RunMigrate(const std::string& service) {
   const auto it = services.find(service);
   if (it == services.end()) return Usage();
   jiban::server::Env env;
-  const std::string dsn = env.Required("JIBAN_DB_DSN");
+  const std::string dsn = env.Secret("JIBAN_DB_DSN");
   if (auto s = env.Validate(); !s.ok()) {
     std::cerr << "jiban " << service << " migrate: " << s.message() << "\n";
     return 2;

@@ -96,7 +96,8 @@ start() {  # name, env assignments... → sets grpc_port, metrics_port
 declare -A metrics grpc
 # Intake and routing follow each other: routing's port is chosen first so intake can be told it.
 routing_port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-start intake JIBAN_DB_DSN="$(dsn intake)" JIBAN_FIELD_KEYS_FILE="$work/field-keys" \
+dsn intake >"$work/intake-dsn"  # a secret may come from a file (a mounted Secret)
+start intake JIBAN_DB_DSN_FILE="$work/intake-dsn" JIBAN_FIELD_KEYS_FILE="$work/field-keys" \
   JIBAN_ROUTING_ADDR="127.0.0.1:$routing_port"
 start routing JIBAN_DB_DSN="$(dsn routing)" JIBAN_INTAKE_ADDR="${grpc[intake]}" \
   JIBAN_GRPC_ADDR="127.0.0.1:$routing_port"
