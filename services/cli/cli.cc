@@ -6,6 +6,7 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -16,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
@@ -444,8 +446,63 @@ int Usage(std::ostream& err) {
   }
   err << "  call METHOD JSON|@FILE\n      any method, e.g. "
          "jiban.intake.v1.IntakeService.GetRequest "
-         "'{\"id\":\"...\"}'\n";
+         "'{\"id\":\"...\"}'\n"
+         "  import FILE [--parallel=8]\n      submit every line of FILE (SubmitRequest in "
+         "ProtoJSON, "
+         "each with its requestId: re-running is safe)\n";
   return 2;
+}
+
+// `import`: one SubmitRequest per line, `parallel` at a time, progress on `err` every second.
+int Import(Client& client, const std::string& path, int parallel, std::ostream& out,
+           std::ostream& err) {
+  std::ifstream in(path);
+  if (!in) {
+    err << "jibanctl import: cannot read " << path << "\n";
+    return 2;
+  }
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  absl::Mutex mu;
+  size_t next = 0, done = 0;
+  std::vector<std::string> refused;  // "line N: CODE: message" (messages carry no personal data)
+  auto work = [&] {
+    while (true) {
+      size_t i;
+      {
+        absl::MutexLock l(&mu);
+        if (next == lines.size()) return;
+        i = next++;
+      }
+      absl::Status s = absl::OkStatus();
+      if (!absl::StripAsciiWhitespace(lines[i]).empty()) {
+        s = client.CallJson("jiban.intake.v1.IntakeService.SubmitRequest", lines[i]).status();
+      }
+      absl::MutexLock l(&mu);
+      ++done;
+      if (!s.ok()) {
+        refused.push_back(absl::StrCat("line ", i + 1, ": ", absl::StatusCodeToString(s.code()),
+                                       ": ", s.message()));
+      }
+    }
+  };
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> workers;
+  for (int k = 0; k < parallel; ++k) workers.emplace_back(work);
+  auto progress = [&] {
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    err << "import: " << done << "/" << lines.size() << " sent, " << refused.size() << " refused, "
+        << absl::StrFormat("%.0f", seconds > 0 ? done / seconds : 0) << "/s\n";
+  };
+  {
+    absl::MutexLock l(&mu);
+    auto finished = [&] { return done == lines.size(); };
+    while (!mu.AwaitWithTimeout(absl::Condition(&finished), absl::Seconds(1))) progress();
+    progress();
+  }
+  for (auto& w : workers) w.join();
+  for (const std::string& r : refused) out << r << "\n";
+  return refused.empty() ? 0 : 1;
 }
 
 // Splits "--name=value" (or "--name" → "true").
@@ -686,6 +743,22 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   const std::string name = args[i++];
   Client client(grpc::CreateChannel(gateway, grpc::InsecureChannelCredentials()), token);
 
+  if (name == "import") {
+    int parallel = 8;
+    std::vector<std::string> files;
+    for (; i < args.size(); ++i) {
+      auto flag = FlagOf(args[i]);
+      if (!flag) {
+        files.push_back(args[i]);
+      } else if (flag->first != "parallel" || !absl::SimpleAtoi(flag->second, &parallel) ||
+                 parallel < 1 || parallel > 64) {
+        err << "jibanctl import: --parallel must be 1..64\n";
+        return 2;
+      }
+    }
+    if (files.size() != 1) return Usage(err);
+    return Import(client, files[0], parallel, out, err);
+  }
   if (name == "call") {
     if (args.size() - i != 2) return Usage(err);
     std::string body = args[i + 1];

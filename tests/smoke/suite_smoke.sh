@@ -175,6 +175,33 @@ grep -q '^orders: 1' "$work/score.out" || fail "score: $(cat "$work/score.out")"
 as "$officer" rankings --class=window | grep -q "$(head -2 "$work/score.out" | sed -n 's/^unit: //p')" \
   || fail "the window is not in its class's rankings"
 
+# 7b. Bulk import with progress: 20 requests, one malformed line refused by number; running it again
+# creates nothing new (each line carries its request id).
+clerk=$(mint --role=window_clerk --subject=clerk-1)
+python3 - "$work/import.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(20):
+        f.write(json.dumps({"requestId": f"import-{i}", "request": {
+            "channel": "CHANNEL_HOTLINE", "nature": "NATURE_SUGGESTION",
+            "title": f"建议增设公交线路{i}", "text": "希望在新区增设一条公交线路方便上下班。",
+            "location": {"districtCode": "410202"}, "requester": {"anonymous": True}}},
+            ensure_ascii=False) + "\n")
+    f.write('{"requestId": "import-bad", "request": {"title": ""}}\n')
+PY
+for round in 1 2; do
+  set +e
+  as "$clerk" import "$work/import.jsonl" --parallel=4 >"$work/import.out" 2>"$work/import.err"
+  code=$?
+  set -e
+  [ "$code" = 1 ] || fail "import round $round exited $code: $(cat "$work/import.out")"
+  grep -q '^line 21: INVALID_ARGUMENT' "$work/import.out" || fail "import: $(cat "$work/import.out")"
+  grep -q '^import: 21/21 sent, 1 refused' "$work/import.err" || fail "import progress: $(cat "$work/import.err")"
+done
+imported=$(as "$clerk" --json requests --nature=suggestion --page-size=100 \
+  | python3 -c 'import json,sys;print(len(json.load(sys.stdin).get("requests",[])))')
+[ "$imported" = 20 ] || fail "import made $imported requests, want 20"
+
 # 8. Prometheus scrapes every service and evaluates the shipped rules.
 prom_port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 {
