@@ -7,7 +7,8 @@
 #   commission's window → escalation lights it red and opens a case → the window signs for it and
 #   answers → the requester evaluates → assessment scores the window (1 order, 1 red light).
 # Then Prometheus: every target up, every rule group evaluated without error, the red-light alert
-# firing, recording rules answering. Waits are bounded polls on conditions, never sleeps.
+# firing, recording rules answering; a bulk import; and a privacy scan of metrics, database dumps
+# and logs. Waits are bounded polls on conditions, never sleeps.
 # Usage: suite_smoke.sh JIBAN JIBANCTL   (exit 77 = MariaDB or tools missing outside CI)
 set -euo pipefail
 jiban=${1:?usage: suite_smoke.sh JIBAN JIBANCTL}
@@ -134,11 +135,13 @@ set -e
 # 4. Submit (twice with one request id: one request), through the gateway.
 as "$citizen" --json --request-id=suite-1 submit --nature=could_not_get_done --channel=app \
   --title="营业执照变更跑了三次没办成" --text="材料齐全，窗口让下周再来，已经来回三次。" \
-  --district=410204 --name="李四" --phone="13800138000" >"$work/submit.json" \
+  --district=410204 --name="李四" --phone="13800138000" \
+  --set=request.requester.citizen.id_number=11010519491231002X >"$work/submit.json" \
   || fail "submit: $(cat "$work/submit.json")"
 as "$citizen" --json --request-id=suite-1 submit --nature=could_not_get_done --channel=app \
   --title="营业执照变更跑了三次没办成" --text="材料齐全，窗口让下周再来，已经来回三次。" \
-  --district=410204 --name="李四" --phone="13800138000" >"$work/submit2.json" \
+  --district=410204 --name="李四" --phone="13800138000" \
+  --set=request.requester.citizen.id_number=11010519491231002X >"$work/submit2.json" \
   || fail "submit retry: $(cat "$work/submit2.json")"
 request_id=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["request"]["id"])' "$work/submit.json")
 tracking=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["request"]["trackingNumber"])' "$work/submit.json")
@@ -242,12 +245,29 @@ has_score() { query 'jiban_assessment_unit_score{unit="window.could-not-get-done
 until_ok 30 has_score || fail "no unit score metric"
 query 'histogram_count(rate(jiban_routing_dispatch_lag_seconds[1m]))' >/dev/null || fail "lag"
 
+# 8b. Privacy scan: the requester's phone, identity number and name appear nowhere in clear — not
+# in any service's metrics, nor in a mysqldump of any service's database (logs: after step 9).
+secrets=(13800138000 11010519491231002X 李四)
+for s in gateway "${services[@]}"; do
+  curl -fsS "http://127.0.0.1:${metrics[$s]}/metrics" >"$work/metrics-$s.txt" || fail "scrape $s"
+done
+for s in "${services[@]}"; do
+  mysqldump -h "$db_host" -P "$db_port" -u root --skip-extended-insert "${prefix}_$s" \
+    >"$work/dump-$s.sql" || fail "mysqldump $s"
+done
+grep -q 'INSERT INTO `intake_requests`' "$work/dump-intake.sql" || fail "the dump holds no requests"
+for secret in "${secrets[@]}"; do
+  if grep -l -a -- "$secret" "$work"/metrics-*.txt "$work"/dump-*.sql; then
+    fail "personal data in clear in the files above"
+  fi
+done
+
 # 9. SIGTERM: every service drains and exits 0, followers first.
 for ((i = ${#pids[@]} - 2; i >= 0; i--)); do
   kill -TERM "${pids[$i]}"
   wait "${pids[$i]}" || fail "a service exited non-zero after SIGTERM"
 done
-for secret in 13800138000 李四; do
-  if grep -aq "$secret" "$work"/*.log "$work"/*.err; then fail "personal data in a log"; fi
+for secret in "${secrets[@]}"; do
+  if grep -l -a -- "$secret" "$work"/*.log "$work"/*.err; then fail "personal data in a log"; fi
 done
 echo "smoke: suite OK"
