@@ -88,6 +88,15 @@ void ChildService::Kill() {
   pid_ = -1;
 }
 
+int ChildService::Terminate() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 std::shared_ptr<grpc::Channel> ChildService::channel() const {
   return grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
 }

@@ -31,6 +31,9 @@ class ChildService {
   absl::Status Start();
   // SIGKILL, then reaps the child. No-op when not running.
   void Kill();
+  // SIGTERM, then waits for the child to drain and exit; returns its exit status (-1 when not
+  // running, 128 + signal when a signal ended it).
+  int Terminate();
   std::shared_ptr<grpc::Channel> channel() const;
   int port() const { return port_; }
 
