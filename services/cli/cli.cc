@@ -464,8 +464,16 @@ int Import(Client& client, const std::string& path, int parallel, std::ostream& 
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   absl::Mutex mu;
-  size_t next = 0, done = 0;
+  size_t next = 0, done = 0, retried = 0;
   std::vector<std::string> refused;  // "line N: CODE: message" (messages carry no personal data)
+  std::map<absl::StatusCode, int> failed_attempts;
+  // Worth another attempt with the same request id (which makes any retry safe): the service was
+  // away, busy or shutting down (gRPC answers CANCELLED for calls it never started).
+  auto transient = [](absl::StatusCode c) {
+    return c == absl::StatusCode::kUnavailable || c == absl::StatusCode::kDeadlineExceeded ||
+           c == absl::StatusCode::kAborted || c == absl::StatusCode::kResourceExhausted ||
+           c == absl::StatusCode::kCancelled;
+  };
   auto work = [&] {
     while (true) {
       size_t i;
@@ -476,7 +484,20 @@ int Import(Client& client, const std::string& path, int parallel, std::ostream& 
       }
       absl::Status s = absl::OkStatus();
       if (!absl::StripAsciiWhitespace(lines[i]).empty()) {
-        s = client.CallJson("jiban.intake.v1.IntakeService.SubmitRequest", lines[i]).status();
+        absl::Duration backoff = absl::Milliseconds(200);
+        for (int attempt = 1;; ++attempt, backoff *= 2) {
+          s = client.CallJson("jiban.intake.v1.IntakeService.SubmitRequest", lines[i]).status();
+          if (s.ok()) break;
+          bool again = false;
+          {
+            absl::MutexLock l(&mu);
+            ++failed_attempts[s.code()];
+            again = transient(s.code()) && attempt < 5;
+            if (again) ++retried;
+          }
+          if (!again) break;
+          absl::SleepFor(backoff);  // 0.2, 0.4, 0.8, 1.6 s between the five attempts
+        }
       }
       absl::MutexLock l(&mu);
       ++done;
@@ -491,7 +512,8 @@ int Import(Client& client, const std::string& path, int parallel, std::ostream& 
   for (int k = 0; k < parallel; ++k) workers.emplace_back(work);
   auto progress = [&] {
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-    err << "import: " << done << "/" << lines.size() << " sent, " << refused.size() << " refused, "
+    err << "import: " << done << "/" << lines.size() << " sent, " << retried << " retried, "
+        << refused.size() << " refused, "
         << absl::StrFormat("%.0f", seconds > 0 ? done / seconds : 0) << "/s\n";
   };
   {
@@ -499,6 +521,9 @@ int Import(Client& client, const std::string& path, int parallel, std::ostream& 
     auto finished = [&] { return done == lines.size(); };
     while (!mu.AwaitWithTimeout(absl::Condition(&finished), absl::Seconds(1))) progress();
     progress();
+    for (const auto& [code, n] : failed_attempts) {
+      err << "import: failed attempts: " << absl::StatusCodeToString(code) << " " << n << "\n";
+    }
   }
   for (auto& w : workers) w.join();
   for (const std::string& r : refused) out << r << "\n";

@@ -199,7 +199,7 @@ for round in 1 2; do
   set -e
   [ "$code" = 1 ] || fail "import round $round exited $code: $(cat "$work/import.out")"
   grep -q '^line 21: INVALID_ARGUMENT' "$work/import.out" || fail "import: $(cat "$work/import.out")"
-  grep -q '^import: 21/21 sent, 1 refused' "$work/import.err" || fail "import progress: $(cat "$work/import.err")"
+  grep -q '^import: 21/21 sent, 0 retried, 1 refused' "$work/import.err" || fail "import progress: $(cat "$work/import.err")"
 done
 imported=$(as "$clerk" --json requests --nature=suggestion --page-size=100 \
   | python3 -c 'import json,sys;print(len(json.load(sys.stdin).get("requests",[])))')
