@@ -9,7 +9,7 @@ packages=(
   libabsl-dev libssl-dev libsqlite3-dev libmysqlcppconn-dev
   prometheus-cpp-dev catch2 nlohmann-json3-dev
   mariadb-server mariadb-client prometheus
-  liblinear-dev
+  liblinear-dev librapidcheck-dev
 )
 
 sudo_cmd=()

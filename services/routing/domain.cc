@@ -664,6 +664,9 @@ absl::StatusOr<WorkOrder> Routing::DecideExtension(const std::string& order_id, 
   if (!v.empty()) return v.Status();
   return Act(order_id, approve ? "extension_approved" : "extension_refused", call,
              [&](WorkOrder& o, Store&, absl::Time now) {
+               // A request returned or taken away meanwhile has no extension left to decide.
+               JIBAN_RETURN_IF_ERROR(Want(o, OrderState::kSignedFor, "ORDER_NOT_IN_PROGRESS",
+                                          "only an order being handled can be extended"));
                if (o.extension.state != ExtensionState::kPending) {
                  return Precondition("NO_PENDING_EXTENSION",
                                      "no extension is waiting for a decision");

@@ -13,6 +13,7 @@
 #include "catch2/catch.hpp"
 #include "libs/status/status.h"
 #include "libs/testing/data.h"
+#include "rapidcheck/catch.h"
 #include "services/routing/convert.h"
 
 namespace jiban::routing {
@@ -444,6 +445,95 @@ TEST_CASE("a work order's life: sign, pause, extend, reply, close", "[routing]")
     CHECK(f.db.state.orders.size() == before.size());
     CHECK(f.routing->Get("nope").status().code() == absl::StatusCode::kNotFound);
   }
+}
+
+// Any sequence of actions on a work order, in any order, with time passing in between: a
+// successful action bumps the version by exactly one and moves the state only along the allowed
+// edges; a refused one is FAILED_PRECONDITION or INVALID_ARGUMENT and changes nothing; a retry
+// with the same key changes nothing; the deadline never moves earlier; a closed or returned order
+// takes no more actions.
+TEST_CASE("a work order's state machine holds under any sequence of actions",
+          "[routing][property]") {
+  enum Action { kSign, kReturn, kExtend, kDecide, kPause, kResume, kReply, kEvaluate, kWait };
+  const std::set<std::pair<OrderState, OrderState>> allowed = {
+      {OrderState::kDispatched, OrderState::kSignedFor},
+      {OrderState::kDispatched, OrderState::kReturned},
+      {OrderState::kSignedFor, OrderState::kReturned},
+      {OrderState::kSignedFor, OrderState::kReplied},
+      {OrderState::kReplied, OrderState::kSignedFor},  // dissatisfied: handled again
+      {OrderState::kReplied, OrderState::kClosed}};
+  rc::prop("versions, states, refusals, retries and deadlines stay consistent", [&] {
+    const auto actions = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 9));
+    Fixture f;
+    auto orders = f.Submit(f.Facts("r1", Nature::kCouldNotGetDone, "事情没办成"));
+    RC_ASSERT(orders.size() == 1u);
+    const std::string id = orders[0].id;
+    int key = 0;
+    for (int a : actions) {
+      const WorkOrder before = f.db.state.orders.at(id);
+      const std::string k = absl::StrCat("k", ++key);
+      absl::StatusOr<WorkOrder> r = before;
+      switch (static_cast<Action>(a)) {
+        case kSign:
+          r = f.routing->SignFor(id, f.Key(k));
+          break;
+        case kReturn:
+          r = f.routing->Return(id, ReturnReason::kNotOurRemit, "不属本单位职责", f.Key(k));
+          break;
+        case kExtend:
+          r = f.routing->RequestExtension(id, *rc::gen::inRange(1, 10), "需要现场勘验", f.Key(k));
+          break;
+        case kDecide:
+          r = f.routing->DecideExtension(id, *rc::gen::arbitrary<bool>(), "决定", f.Key(k));
+          break;
+        case kPause:
+          r = f.routing->Pause(id, PauseReason::kAwaitingRequester, f.Key(k));
+          break;
+        case kResume:
+          r = f.routing->Resume(id, f.Key(k));
+          break;
+        case kReply:
+          r = f.routing->Reply(id, Outcome::kResolved, "已办理", f.Key(k));
+          break;
+        case kEvaluate: {
+          const bool unhappy = *rc::gen::arbitrary<bool>();
+          RC_ASSERT(f.db.Run([&](Store& s) {
+                          return f.routing->OnEvaluated(s, "r1", unhappy, {k, ""});
+                        })
+                        .ok());
+          r = f.db.state.orders.at(id);
+          break;
+        }
+        case kWait:
+          f.clock.Advance(absl::Hours(*rc::gen::inRange(1, 72)));
+          continue;
+      }
+      const WorkOrder& after = f.db.state.orders.at(id);
+      const bool terminal =
+          before.state == OrderState::kClosed || before.state == OrderState::kReturned;
+      if (r.ok() && after.version != before.version) {
+        RC_ASSERT(!terminal);
+        RC_ASSERT(after.version == before.version + 1);
+        RC_ASSERT((after.state == before.state || allowed.count({before.state, after.state}) > 0));
+        RC_ASSERT(after.deadline >= before.deadline);
+        if (a != kEvaluate) {  // the same key again: the answer as it was, nothing changed
+          auto again = a == kSign ? f.routing->SignFor(id, f.Key(k))
+                                  : f.routing->Get(id);  // (every keyed action shares the claim)
+          RC_ASSERT(again.ok());
+          RC_ASSERT(f.db.state.orders.at(id).version == after.version);
+        }
+      } else if (!r.ok()) {
+        const auto code = r.status().code();
+        RC_ASSERT((code == absl::StatusCode::kFailedPrecondition ||
+                   code == absl::StatusCode::kInvalidArgument));
+        RC_ASSERT(after.version == before.version);
+        RC_ASSERT(after.state == before.state);
+        RC_ASSERT(after.deadline == before.deadline);
+      } else {
+        RC_ASSERT(a == kEvaluate);  // an evaluation of an order not replied: nothing to do
+      }
+    }
+  });
 }
 
 TEST_CASE("returns go to the triage desk, which cannot pick a complained-about unit", "[routing]") {
