@@ -5,9 +5,10 @@
 #   2. lints the contracts (buf lint)
 #   3. starts a throwaway MariaDB on 127.0.0.1 (stopped and deleted on exit)
 #   4. builds with warnings as errors and runs every test: unit, mysql, e2e, smoke
-#   5. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs every test again
+#   5. builds the libFuzzer targets (clang-14) and runs each for a bounded time (tests/fuzz/run.sh)
+#   6. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs every test again
 #
-# JIBAN_SKIP_SANITIZERS=1 skips step 5 for a quicker local loop (CI never sets it).
+# JIBAN_SKIP_SANITIZERS=1 skips steps 5 and 6 for a quicker local loop (CI never sets it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -40,6 +41,11 @@ run_suite() {  # CMake preset (CMakePresets.json): ci or asan
 
 run_suite ci
 if [ "${JIBAN_SKIP_SANITIZERS:-0}" != "1" ]; then
+  step "fuzz (clang-14 libFuzzer, ASan + UBSan, ${JIBAN_FUZZ_SECONDS:-20} s per target)"
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j "$jobs"
+  bash tests/fuzz/run.sh build/fuzz "${JIBAN_FUZZ_SECONDS:-20}"
+
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_suite asan

@@ -20,8 +20,7 @@ class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
  public:
   ObservabilityInterceptor(grpc::experimental::ServerRpcInfo* info, RpcMetrics& metrics,
                            Logger& logger, const std::string& identity_key)
-      : info_(info),
-        metrics_(metrics),
+      : metrics_(metrics),
         logger_(logger),
         identity_key_(identity_key),
         start_(absl::Now()) {
@@ -127,7 +126,6 @@ class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
     }
   }
 
-  grpc::experimental::ServerRpcInfo* info_;
   RpcMetrics& metrics_;
   Logger& logger_;
   const std::string& identity_key_;

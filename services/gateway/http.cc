@@ -126,7 +126,20 @@ std::string ErrorBody(const absl::Status& status, absl::string_view request_id) 
                           {"message", std::string(status.message())},
                           {"fieldViolations", violations},
                           {"requestId", std::string(request_id)}}}}
-      .dump();
+      // A message may quote bytes of the body that are not UTF-8: replaced, never thrown on.
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+absl::Status ParseJsonBody(const std::string& body, google::protobuf::Message& request) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  if (auto parsed = google::protobuf::util::JsonStringToMessage(body, &request, options);
+      !parsed.ok()) {
+    return Error(absl::StatusCode::kInvalidArgument, "MALFORMED_JSON",
+                 absl::StrCat("the body is not a valid ", request.GetDescriptor()->full_name(),
+                              ": ", Scrubbed(parsed.message().as_string())));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckNesting(absl::string_view json, int max_depth) {
@@ -195,14 +208,7 @@ class HttpFace::Handler final : public CivetHandler {
     const google::protobuf::Message* prototype =
         google::protobuf::MessageFactory::generated_factory()->GetPrototype(method->input_type());
     std::unique_ptr<google::protobuf::Message> request(prototype->New());
-    google::protobuf::util::JsonParseOptions options;
-    options.ignore_unknown_fields = false;
-    if (auto parsed = google::protobuf::util::JsonStringToMessage(body, request.get(), options);
-        !parsed.ok()) {
-      return fail(Error(absl::StatusCode::kInvalidArgument, "MALFORMED_JSON",
-                        absl::StrCat("the body is not a valid ", method->input_type()->full_name(),
-                                     ": ", Scrubbed(parsed.message().as_string()))));
-    }
+    if (absl::Status parsed = ParseJsonBody(body, *request); !parsed.ok()) return fail(parsed);
     std::unique_ptr<google::protobuf::Message> out(
         google::protobuf::MessageFactory::generated_factory()
             ->GetPrototype(method->output_type())

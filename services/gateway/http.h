@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/support/status.h"
 #include "services/gateway/gateway.h"
 #include "services/gateway/open311.h"
@@ -31,6 +32,9 @@ int HttpStatusOf(absl::StatusCode code);
 std::string ErrorBody(const absl::Status& status, absl::string_view request_id);
 // INVALID_ARGUMENT when objects and arrays nest deeper than `max_depth`.
 absl::Status CheckNesting(absl::string_view json, int max_depth);
+// A request body (ProtoJSON) into `request`: unknown fields refused; INVALID_ARGUMENT
+// MALFORMED_JSON saying what is wrong, never echoing the body's values.
+absl::Status ParseJsonBody(const std::string& body, google::protobuf::Message& request);
 
 class HttpFace {
  public:

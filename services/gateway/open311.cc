@@ -57,7 +57,7 @@ std::string XmlValue(const nlohmann::json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return XmlEscape(v.get<std::string>());
   if (v.is_array()) return "";  // arrays are rendered by their callers
-  return v.dump();
+  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Open311::Reply Render(Format f, const char* root, const char* item,
@@ -71,7 +71,7 @@ Open311::Reply Render(Format f, const char* root, const char* item,
       out.push_back(std::move(o));
     }
     r.content_type = "application/json; charset=utf-8";
-    r.body = out.dump();
+    r.body = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } else {
     r.content_type = "text/xml; charset=utf-8";
     r.body = absl::StrCat("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<", root, ">\n");

@@ -270,7 +270,11 @@ TEST_CASE("the HTTP/JSON face submits to intake and refuses malformed input with
            {"unknown field", R"({"requestId":"x","surprise":1})", 400, "MALFORMED_JSON"},
            {"wrong type", R"({"requestId":{"a":1}})", 400, "MALFORMED_JSON"},
            {"deep", R"({"requestId":)" + deep + "}", 400, "JSON_TOO_DEEP"},
-           {"too large", std::string(2 << 20, ' '), 400, "BODY_TOO_LARGE"}}) {
+           {"too large", std::string(2 << 20, ' '), 400, "BODY_TOO_LARGE"},
+           // Found by tests/fuzz/http_json_fuzz: an error quoting bytes that are not UTF-8 once
+           // threw while the error body was written, ending the gateway.
+           {"not UTF-8", "{\"requestId\":\"x\xff\x8d\"}", 400, "MALFORMED_JSON"},
+           {"not UTF-8 outside strings", "[\x8d\x8d{\"a\":1}]", 400, "MALFORMED_JSON"}}) {
     INFO(c.name);
     auto r = post(submit, c.body, {auth});
     CHECK(r.status == c.status);
