@@ -13,48 +13,21 @@ set -euo pipefail
 jiban=${1:?usage: db_faults.sh JIBAN JIBANCTL}
 ctl=${2:?usage: db_faults.sh JIBAN JIBANCTL}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-for tool in mariadbd mariadb-install-db mysql curl python3 node; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "db_faults: $tool is missing (deploy/install-deps.sh installs it)"
-    [ "${CI:-}" = "true" ] && exit 1 || exit 77
-  fi
-done
-work=$(mktemp -d /tmp/jiban-dbfaults.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  bash "$root/tests/mariadb.sh" stop "$work/db" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "db_faults: FAIL: $*"
-  for f in "$work"/*.log "$work"/*.err "$work"/db/error.log; do
-    [ -f "$f" ] && { echo "--- $f"; tail -15 "$f"; }
-  done
-  exit 1
-}
-until_ok() {  # seconds, command...: polls the command until it succeeds
-  local end=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do [ "$SECONDS" -lt "$end" ] || return 1; done
-}
-
-admin=$(bash "$root/tests/mariadb.sh" start "$work/db") || fail "MariaDB did not start"
+source "$root/tests/smoke/lib.sh"
+require_tools mariadbd mariadb-install-db mysql curl python3 node
+smoke_setup dbfaults
+on_exit='bash "$root/tests/mariadb.sh" stop "$work/db" >/dev/null 2>&1 || true'
+bash "$root/tests/mariadb.sh" start "$work/db" >/dev/null || fail "MariaDB did not start"
 port=$(cat "$work/db/port")
 sql() { mysql -N -h 127.0.0.1 -P "$port" -u root "$@"; }
 sql -e "CREATE DATABASE faults"
-python3 -c 'import base64,os;k=lambda:base64.b64encode(os.urandom(32)).decode();print(f"active=k1;k1={k()};index={k()}",end="")' >"$work/field-keys"
-: >"$work/intake.log"
-env JIBAN_DB_DSN="mysql://root@127.0.0.1:$port/faults" JIBAN_FIELD_KEYS_FILE="$work/field-keys" \
-  JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR=127.0.0.1:0 JIBAN_DB_POOL_SIZE=8 \
-  "$jiban" intake >"$work/intake.log" 2>"$work/intake.err" &
-pids+=($!)
-timeout 20 grep -q -m1 '"msg":"started"' <(tail -n +1 --pid="$!" -f "$work/intake.log") \
-  || fail "intake did not start"
-line=$(grep '"msg":"started"' "$work/intake.log")
-grpc=127.0.0.1:$(sed -E 's/.*"grpc_port":([0-9]+).*/\1/' <<<"$line")
-metrics=http://127.0.0.1:$(sed -E 's/.*"metrics_port":([0-9]+).*/\1/' <<<"$line")/metrics
+field_keys "$work/field-keys"
+start_service intake env JIBAN_DB_DSN="mysql://root@127.0.0.1:$port/faults" \
+  JIBAN_FIELD_KEYS_FILE="$work/field-keys" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR=127.0.0.1:0 \
+  JIBAN_DB_POOL_SIZE=8 "$jiban" intake
+intake_pid=$service_pid
+grpc=127.0.0.1:$grpc_port
+metrics=http://127.0.0.1:$metrics_port/metrics
 ready_is() { curl -fsS "$metrics" | grep -q "^jiban_ready $1\$"; }
 stored() { sql faults -e "SELECT COUNT(*) FROM intake_requests"; }
 at_least() { [ "$(stored)" -ge "$1" ]; }
@@ -122,8 +95,7 @@ PY
   = "$(printf '3000\t3000')" ] || fail "requests stored: $(stored), want 3000 distinct"
 [ "$(sql faults -e "SELECT COUNT(*) FROM jiban_events")" = 3000 ] || fail "events are not 3000"
 # SIGTERM: intake drains and exits 0.
-kill -TERM "${pids[0]}"
-wait "${pids[0]}" || fail "intake exited non-zero after SIGTERM"
-pids=()
+kill -TERM "$intake_pid"
+wait "$intake_pid" || fail "intake exited non-zero after SIGTERM"
 echo "db_faults: OK ($(grep '^import: failed attempts' "$work/import1.err" | cut -d' ' -f4-) failed" \
   "attempts, $(grep -c . "$work/import1.out") refused after 5; 0 lost, 0 doubled)"

@@ -17,17 +17,9 @@ assessment=${4:?$usage}
 bundle=${5:?$usage}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 buf="$root/tools/node_modules/.bin/buf"
-for tool in "$buf" promtool curl node; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "smoke: $tool is missing (deploy/install-deps.sh installs it)"
-    [ "${CI:-}" = "true" ] && exit 1 || exit 77
-  fi
-done
-work=$(mktemp -d /tmp/jiban-smoke.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "smoke: FAIL: $*"; for f in "$work"/*.log "$work"/*.err; do echo "--- $f"; cat "$f"; done; exit 1; }
+source "$root/tests/smoke/lib.sh"
+require_tools "$buf" promtool curl node python3
+smoke_setup smoke
 bufcurl() { "$buf" curl --protocol grpc --http2-prior-knowledge --timeout 10s "$@"; }
 
 # 1. Bad configuration: exit 2, naming every variable.
@@ -53,21 +45,8 @@ if "$routing" train --data="$work/bad.tsv" --out="$work/bad.model" >"$work/bad.o
 fi
 
 # 3. Intake, then routing following it (ports from the kernel, read from the "started" lines).
-start() {  # name, command... → sets grpc_port, metrics_port
-  local name=$1
-  shift
-  : >"$work/$name.log"  # exists before tail follows it
-  "$@" >"$work/$name.log" 2>"$work/$name.err" &
-  pids+=($!)
-  timeout 15 grep -q -m1 '"msg":"started"' <(tail -n +1 --pid="$!" -f "$work/$name.log") \
-    || fail "$name did not start"
-  local line
-  line=$(grep '"msg":"started"' "$work/$name.log")
-  grpc_port=$(sed -E 's/.*"grpc_port":([0-9]+).*/\1/' <<<"$line")
-  metrics_port=$(sed -E 's/.*"metrics_port":([0-9]+).*/\1/' <<<"$line")
-}
-node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
-  process.stdout.write(`active=k1;k1=${k()};index=${k()}`)' >"$work/field-keys"
+start() { start_service "$@"; }  # name, command... → grpc_port, metrics_port
+field_keys "$work/field-keys"
 JIBAN_DB_DSN="sqlite:$work/intake.db" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR=127.0.0.1:0 \
   JIBAN_FIELD_KEYS_FILE="$work/field-keys" start intake "$intake"
 intake_url="http://127.0.0.1:$grpc_port"

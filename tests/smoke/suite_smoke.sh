@@ -14,32 +14,13 @@ set -euo pipefail
 jiban=${1:?usage: suite_smoke.sh JIBAN JIBANCTL}
 ctl=${2:?usage: suite_smoke.sh JIBAN JIBANCTL}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-skip() {
-  echo "smoke: $*"
+source "$root/tests/smoke/lib.sh"
+if [ -z "${JIBAN_TEST_MYSQL_DSN:-}" ]; then
+  echo "smoke: JIBAN_TEST_MYSQL_DSN is not set (tests/run.sh starts MariaDB)"
   [ "${CI:-}" = "true" ] && exit 1 || exit 77
-}
-[ -n "${JIBAN_TEST_MYSQL_DSN:-}" ] || skip "JIBAN_TEST_MYSQL_DSN is not set (tests/run.sh starts MariaDB)"
-for tool in prometheus promtool curl mysql python3; do
-  command -v "$tool" >/dev/null || skip "$tool is missing (deploy/install-deps.sh installs it)"
-done
-work=$(mktemp -d /tmp/jiban-suite.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-fail() {
-  echo "smoke: FAIL: $*"
-  for f in "$work"/*.log "$work"/*.err; do echo "--- $f"; tail -20 "$f"; done
-  exit 1
-}
-# Polls a command until it succeeds, for at most $1 seconds.
-until_ok() {
-  local limit=$1
-  shift
-  local end=$((SECONDS + limit))
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$end" ] || return 1
-  done
-}
+fi
+require_tools prometheus promtool curl mysql mysqldump python3
+smoke_setup suite
 
 # MariaDB: one database per service, as in production.
 hostport=${JIBAN_TEST_MYSQL_DSN#mysql://*@}
@@ -53,11 +34,11 @@ for s in "${services[@]}"; do
     || fail "cannot create database ${prefix}_$s"
 done
 drop() { for s in "${services[@]}"; do mysql -h "$db_host" -P "$db_port" -u root -e "DROP DATABASE IF EXISTS ${prefix}_$s" || true; done; }
-trap 'drop; cleanup' EXIT
+on_exit=drop
 dsn() { echo "mysql://root@$db_host:$db_port/${prefix}_$1"; }
 
 # Secrets, as Kubernetes would mount them.
-python3 -c 'import base64,os;k=lambda:base64.b64encode(os.urandom(32)).decode();print(f"active=k1;k1={k()};index={k()}",end="")' >"$work/field-keys"
+field_keys "$work/field-keys"
 python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode(),end="")' >"$work/identity-key"
 secret=$(python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())')
 cat >"$work/auth.json" <<EOF
@@ -78,19 +59,11 @@ set -e
 [ "$code" = 1 ] || fail "migrate against no database exited $code, want 1"
 
 # 2. The services, each on kernel-chosen ports read from its "started" line.
-start() {  # name, env assignments... → sets grpc_port, metrics_port
+start() {  # name, env assignments... → the service's addresses in grpc[name], metrics[name]
   local name=$1
   shift
-  : >"$work/$name.log"
-  env JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR=127.0.0.1:0 JIBAN_DB_MIGRATE=check \
-    JIBAN_DRAIN_SECONDS=5 "$@" "$jiban" "$name" >"$work/$name.log" 2>"$work/$name.err" &
-  pids+=($!)
-  timeout 20 grep -q -m1 '"msg":"started"' <(tail -n +1 --pid="$!" -f "$work/$name.log") \
-    || fail "$name did not start"
-  local line
-  line=$(grep '"msg":"started"' "$work/$name.log")
-  grpc_port=$(sed -E 's/.*"grpc_port":([0-9]+).*/\1/' <<<"$line")
-  metrics_port=$(sed -E 's/.*"metrics_port":([0-9]+).*/\1/' <<<"$line")
+  start_service "$name" env JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR=127.0.0.1:0 \
+    JIBAN_DB_MIGRATE=check JIBAN_DRAIN_SECONDS=5 "$@" "$jiban" "$name"
   metrics["$name"]=$metrics_port
   grpc["$name"]=127.0.0.1:$grpc_port
 }

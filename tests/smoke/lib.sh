@@ -1,0 +1,60 @@
+# Shared by the smoke and fault scripts (source it): tools, a scratch directory that is removed
+# with every child process on exit, failures that show the logs, services started on ports the
+# kernel picks, bounded polls.
+
+# require_tools TOOL...: each on PATH (or an executable path), else exit 77 (skipped), 1 in CI.
+require_tools() {
+  local tool
+  for tool in "$@"; do
+    if ! command -v "$tool" >/dev/null; then
+      echo "smoke: $tool is missing (deploy/install-deps.sh installs it)"
+      [ "${CI:-}" = "true" ] && exit 1 || exit 77
+    fi
+  done
+}
+
+# smoke_setup NAME: $work (scratch) and $pids (killed on exit); `on_exit` may name more cleanup.
+smoke_setup() {
+  work=$(mktemp -d "/tmp/jiban-$1.XXXXXX")
+  pids=()
+  on_exit=:
+  trap 'eval "$on_exit"; for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+}
+
+# fail MESSAGE: says so, shows the end of every log in $work, exits 1.
+fail() {
+  echo "smoke: FAIL: $*"
+  local f
+  for f in "$work"/*.log "$work"/*.err; do
+    [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }
+  done
+  exit 1
+}
+
+# start_service NAME COMMAND...: runs it (logs in $work/NAME.log and .err), waits for its
+# "started" line, and sets grpc_port, metrics_port and service_pid.
+start_service() {
+  local name=$1 line
+  shift
+  : >"$work/$name.log"  # exists before tail follows it
+  "$@" >"$work/$name.log" 2>"$work/$name.err" &
+  service_pid=$!
+  pids+=("$service_pid")
+  timeout 20 grep -q -m1 '"msg":"started"' <(tail -n +1 --pid="$service_pid" -f "$work/$name.log") \
+    || fail "$name did not start"
+  line=$(grep '"msg":"started"' "$work/$name.log")
+  grpc_port=$(sed -E 's/.*"grpc_port":([0-9]+).*/\1/' <<<"$line")
+  metrics_port=$(sed -E 's/.*"metrics_port":([0-9]+).*/\1/' <<<"$line")
+}
+
+# until_ok SECONDS COMMAND...: polls the command until it succeeds; 1 when time runs out.
+until_ok() {
+  local end=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do [ "$SECONDS" -lt "$end" ] || return 1; done
+}
+
+# field_keys FILE: development keys for sealed personal data (JIBAN_FIELD_KEYS_FILE).
+field_keys() {
+  python3 -c 'import base64,os;k=lambda:base64.b64encode(os.urandom(32)).decode();print(f"active=k1;k1={k()};index={k()}",end="")' >"$1"
+}
