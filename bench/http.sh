@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# HTTP/JSON submissions through the gateway (issue 10's comparison: Request Tracker 5 creates
+# about 13–15 tickets/s over HTTP on this machine; the goal is 100× that), measured in one run with
+# the raw baseline (gRPC + one durable MySQL insert) on a throwaway MariaDB. Prints a table.
+#
+#   bench/http.sh [seconds=20] [concurrency=64]
+# Uses the binaries of build/ci (or JIBAN_BENCH_BIN).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+seconds=${1:-20}
+concurrency=${2:-64}
+bin=${JIBAN_BENCH_BIN:-build/ci}
+source bench/common.sh
+bash tests/mariadb.sh start "$work/mariadb" >/dev/null
+port=$(cat "$work/mariadb/port")
+mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e "CREATE DATABASE http_base; CREATE DATABASE http_intake"
+results=()
+JIBAN_DB_DSN="mysql://root@127.0.0.1:$port/http_base" JIBAN_GRPC_ADDR=127.0.0.1:0 \
+  start "$work/baseline.log" "$bin/bench/jiban-bench-baseline"
+results+=("$("$bin/bench/jiban-bench" --target=127.0.0.1:"$started_port" --rpc=echo \
+  --concurrency="$concurrency" --seconds="$seconds" --label="baseline (gRPC + 1 durable INSERT)")")
+kill -TERM "$started_pid"; wait "$started_pid" || true  # one server at a time: 2 cores
+
+keys=$(node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
+  process.stdout.write(`active=k1;k1=${k()};index=${k()}`)')
+JIBAN_DB_DSN="mysql://root@127.0.0.1:$port/http_intake" JIBAN_GRPC_ADDR=127.0.0.1:0 \
+  JIBAN_DB_POOL_SIZE=64 JIBAN_METRICS_ADDR= JIBAN_FIELD_KEYS="$keys" \
+  start "$work/intake.log" "$bin/services/intake/jiban-intake"
+intake_port=$started_port
+secret=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))')
+printf '{"issuer":"bench","audience":"jiban","keys":[{"kid":"b1","alg":"HS256","secret":"%s"}]}' \
+  "$secret" >"$work/auth.json"
+http_port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+JIBAN_AUTH_FILE="$work/auth.json" JIBAN_INTAKE_ADDR="127.0.0.1:$intake_port" \
+  JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR= JIBAN_HTTP_ADDR="127.0.0.1:$http_port" \
+  JIBAN_HTTP_THREADS=64 JIBAN_RATE_PER_PRINCIPAL=100000 JIBAN_RATE_PER_ADDRESS=100000 \
+  start "$work/gateway.log" "$bin/services/gateway/jiban-gateway"
+token=$(JIBAN_AUTH_FILE="$work/auth.json" "$bin/services/gateway/jiban-gateway" mint \
+  --role=window_clerk --subject=bench)
+results+=("$(node bench/http_load.mjs \
+  "http://127.0.0.1:$http_port/v1/jiban.intake.v1.IntakeService/SubmitRequest" "$token" \
+  "$concurrency" "$seconds" "HTTP/JSON SubmitRequest through the gateway")")
+node -e '
+const rows = process.argv.slice(1).map(JSON.parse);
+const base = rows[0];
+console.log("| what | req/s | × baseline | × Request Tracker (14/s) | p50 ms | p99 ms | p99.9 ms | errors |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+for (const r of rows) {
+  console.log(`| ${r.label} | ${r.rps} | ${(r.rps / base.rps).toFixed(2)} | ${(r.rps / 14).toFixed(0)} | ${r.p50_ms} | ${r.p99_ms} | ${r.p999_ms} | ${r.errors} |`);
+}
+' "${results[@]}"
