@@ -88,6 +88,11 @@ wait "$import_pid"
 code=$?
 set -e
 [ "$code" = 0 ] || fail "the import refused lines: $(head -5 "$work/import.out")"
+# What failed while a service was down was indeterminate (UNAVAILABLE, DEADLINE_EXCEEDED) and
+# retried with the same request id — never INTERNAL or UNKNOWN.
+if grep '^import: failed attempts: ' "$work/import.err" | grep -qvE ' (UNAVAILABLE|DEADLINE_EXCEEDED) '; then
+  fail "failures other than UNAVAILABLE: $(grep '^import: failed attempts' "$work/import.err")"
+fi
 
 # Every log drained within 30 s: routing placed all 10,000, escalation and assessment caught up,
 # every consumer's lag is 0.
