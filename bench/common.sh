@@ -10,6 +10,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }  # resident now
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }  # resident at its peak
+
 start() {  # log file, command... → sets started_port and started_pid
   local log=$1
   shift

@@ -28,6 +28,7 @@ JIBAN_DB_DSN="mysql://root@127.0.0.1:$port/http_intake" JIBAN_GRPC_ADDR=127.0.0.
   JIBAN_DB_POOL_SIZE=64 JIBAN_METRICS_ADDR= JIBAN_FIELD_KEYS="$keys" \
   start "$work/intake.log" "$bin/services/intake/jiban-intake"
 intake_port=$started_port
+intake_pid=$started_pid
 secret=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))')
 printf '{"issuer":"bench","audience":"jiban","keys":[{"kid":"b1","alg":"HS256","secret":"%s"}]}' \
   "$secret" >"$work/auth.json"
@@ -36,6 +37,8 @@ JIBAN_AUTH_FILE="$work/auth.json" JIBAN_INTAKE_ADDR="127.0.0.1:$intake_port" \
   JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR= JIBAN_HTTP_ADDR="127.0.0.1:$http_port" \
   JIBAN_HTTP_THREADS=64 JIBAN_RATE_PER_PRINCIPAL=100000 JIBAN_RATE_PER_ADDRESS=100000 \
   start "$work/gateway.log" "$bin/services/gateway/jiban-gateway"
+gateway_pid=$started_pid
+idle="intake $(($(rss_kb "$intake_pid") / 1024)) MiB, gateway $(($(rss_kb "$gateway_pid") / 1024)) MiB"
 token=$(JIBAN_AUTH_FILE="$work/auth.json" "$bin/services/gateway/jiban-gateway" mint \
   --role=window_clerk --subject=bench)
 results+=("$(node bench/http_load.mjs \
@@ -50,3 +53,6 @@ for (const r of rows) {
   console.log(`| ${r.label} | ${r.rps} | ${(r.rps / base.rps).toFixed(2)} | ${(r.rps / 14).toFixed(0)} | ${r.p50_ms} | ${r.p99_ms} | ${r.p999_ms} | ${r.errors} |`);
 }
 ' "${results[@]}"
+echo
+echo "resident memory idle: $idle; peak under the load: intake $(($(hwm_kb "$intake_pid") / 1024)) MiB, gateway $(($(hwm_kb "$gateway_pid") / 1024)) MiB"
+

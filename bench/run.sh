@@ -22,8 +22,6 @@ for db in bench_baseline bench_intake bench_flow_intake bench_flow_routing; do
   mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e "CREATE DATABASE $db"
 done
 
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
 # Real citizen messages as request texts when ../shared/data is beside the repository.
 texts="$root/../shared/data/taidi2020c_msgs/attachment3_msgs_votes.tsv"
