@@ -508,7 +508,7 @@ TEST_CASE("a work order's state machine holds under any sequence of actions",
           f.clock.Advance(absl::Hours(*rc::gen::inRange(1, 72)));
           continue;
       }
-      const WorkOrder& after = f.db.state.orders.at(id);
+      const WorkOrder after = f.db.state.orders.at(id);  // a copy: a retry replaces the state
       const bool terminal =
           before.state == OrderState::kClosed || before.state == OrderState::kReturned;
       if (r.ok() && after.version != before.version) {
