@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash deploy/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build build/release -j "$(nproc)" --target jiban
+cmake --build build/release -j "$(nproc)" --target jiban jibanctl
 # Routing's classifier: trained once from the public competition messages when they are beside the
 # repository (a few seconds); without them routing places requests by its rules alone.
 data_dir=${JIBAN_DATA_DIR:-./jiban-data}
