@@ -101,7 +101,8 @@ absl::StatusOr<Phone> NormalizePhone(absl::string_view raw) {
     return Phone{digits, PhoneKind::kMobile};
   }
   if (plus && !digits.empty() && digits[0] != '0') digits = "0" + digits;  // +86 371 … drops the 0
-  if (digits.size() >= 10 && digits.size() <= 12 && digits[0] == '0') {
+  // An area code is 0 and then 1..9: "00…" is an international prefix, never a landline.
+  if (digits.size() >= 10 && digits.size() <= 12 && digits[0] == '0' && digits[1] != '0') {
     const size_t area = (digits[1] == '1' || digits[1] == '2') ? 3 : 4;
     const std::string local = digits.substr(area);
     if ((local.size() == 7 || local.size() == 8) && local[0] != '0' && local[0] != '1') {

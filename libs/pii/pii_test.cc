@@ -33,7 +33,9 @@ TEST_CASE("phones in every common form normalise to one") {
   }
   for (const char* bad :
        {"", "12345", "12800138000", "1380013800", "138001380001", "400-810-8888", "95588",
-        "+1 212 555 0100", "138-0013-800a", "0371-0123456", "010-1234567890"}) {
+        "+1 212 555 0100", "138-0013-800a", "0371-0123456", "010-1234567890",
+        // Found by tests/fuzz/pii_fuzz: a doubled 0086 once passed as the "area code" 0086.
+        "0086 0086 7115 6789", "0086-71156789"}) {
     INFO(bad);
     auto p = NormalizePhone(bad);
     CHECK(p.status().code() == absl::StatusCode::kInvalidArgument);
