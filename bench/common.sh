@@ -25,3 +25,29 @@ start() {  # log file, command... → sets started_port and started_pid
   done
   started_port=$(grep '"msg":"started"' "$log" | sed -E 's/.*"grpc_port":([0-9]+).*/\1/')
 }
+
+# start_intake_behind_gateway DSN [NAME=value...]: intake on DSN (64 connections) and the gateway
+# in front of it with its rate limits out of the way; the extra NAME=value words go to the
+# gateway. Sets intake_port, intake_pid, gateway_port, gateway_pid and token (a window clerk's).
+start_intake_behind_gateway() {
+  local dsn=$1 keys secret
+  shift
+  keys=$(node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
+    process.stdout.write(`active=k1;k1=${k()};index=${k()}`)')
+  JIBAN_DB_DSN="$dsn" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_DB_POOL_SIZE=64 JIBAN_METRICS_ADDR= \
+    JIBAN_FIELD_KEYS="$keys" start "$work/intake.log" "$bin/services/intake/jiban-intake"
+  intake_port=$started_port
+  intake_pid=$started_pid
+  secret=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))')
+  printf '{"issuer":"bench","audience":"jiban","keys":[{"kid":"b1","alg":"HS256","secret":"%s"}]}' \
+    "$secret" >"$work/auth.json"
+  start "$work/gateway.log" env JIBAN_AUTH_FILE="$work/auth.json" \
+    JIBAN_INTAKE_ADDR="127.0.0.1:$intake_port" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR= \
+    JIBAN_HTTP_ADDR= JIBAN_RATE_PER_PRINCIPAL=100000 JIBAN_RATE_PER_ADDRESS=100000 "$@" \
+    "$bin/services/gateway/jiban-gateway"
+  gateway_port=$started_port
+  gateway_pid=$started_pid
+  token=$(JIBAN_AUTH_FILE="$work/auth.json" "$bin/services/gateway/jiban-gateway" mint \
+    --role=window_clerk --subject=bench)
+}
+

@@ -22,25 +22,10 @@ results+=("$("$bin/bench/jiban-bench" --target=127.0.0.1:"$started_port" --rpc=e
   --concurrency="$concurrency" --seconds="$seconds" --label="baseline (gRPC + 1 durable INSERT)")")
 kill -TERM "$started_pid"; wait "$started_pid" || true  # one server at a time: 2 cores
 
-keys=$(node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
-  process.stdout.write(`active=k1;k1=${k()};index=${k()}`)')
-JIBAN_DB_DSN="mysql://root@127.0.0.1:$port/http_intake" JIBAN_GRPC_ADDR=127.0.0.1:0 \
-  JIBAN_DB_POOL_SIZE=64 JIBAN_METRICS_ADDR= JIBAN_FIELD_KEYS="$keys" \
-  start "$work/intake.log" "$bin/services/intake/jiban-intake"
-intake_port=$started_port
-intake_pid=$started_pid
-secret=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))')
-printf '{"issuer":"bench","audience":"jiban","keys":[{"kid":"b1","alg":"HS256","secret":"%s"}]}' \
-  "$secret" >"$work/auth.json"
 http_port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-JIBAN_AUTH_FILE="$work/auth.json" JIBAN_INTAKE_ADDR="127.0.0.1:$intake_port" \
-  JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR= JIBAN_HTTP_ADDR="127.0.0.1:$http_port" \
-  JIBAN_HTTP_THREADS=64 JIBAN_RATE_PER_PRINCIPAL=100000 JIBAN_RATE_PER_ADDRESS=100000 \
-  start "$work/gateway.log" "$bin/services/gateway/jiban-gateway"
-gateway_pid=$started_pid
+start_intake_behind_gateway "mysql://root@127.0.0.1:$port/http_intake" \
+  JIBAN_HTTP_ADDR="127.0.0.1:$http_port" JIBAN_HTTP_THREADS=64
 idle="intake $(($(rss_kb "$intake_pid") / 1024)) MiB, gateway $(($(rss_kb "$gateway_pid") / 1024)) MiB"
-token=$(JIBAN_AUTH_FILE="$work/auth.json" "$bin/services/gateway/jiban-gateway" mint \
-  --role=window_clerk --subject=bench)
 results+=("$(node bench/http_load.mjs \
   "http://127.0.0.1:$http_port/v1/jiban.intake.v1.IntakeService/SubmitRequest" "$token" \
   "$concurrency" "$seconds" "HTTP/JSON SubmitRequest through the gateway")")

@@ -124,14 +124,12 @@ absl::StatusOr<std::unique_ptr<AssessmentApp>> AssessmentApp::Create(const Asses
 void AssessmentApp::PublishScoreMetrics(prometheus::Family<prometheus::Gauge>& family,
                                         absl::Duration interval) {
   while (true) {
+    // One scoring of every unit per round (the database away: the next round tries again).
     const std::string month = absl::FormatTime("%Y-%m", clock_->Now(), calendar::CityZone());
-    for (UnitClass cls : {UnitClass::kDepartment, UnitClass::kDistrict, UnitClass::kTown,
-                          UnitClass::kWindow, UnitClass::kOther}) {
-      auto ranked = assessment_->RankClass(month, cls, 0);
-      if (!ranked.ok()) continue;  // the database is away: the next round tries again
-      for (const Ranked& r : ranked->all) {
-        family.Add({{"unit", r.score.unit_id}, {"unit_class", UnitClassName(cls)}})
-            .Set(static_cast<double>(r.score.total_centipoints) / 100);
+    if (auto scores = assessment_->AllScores(month); scores.ok()) {
+      for (const UnitScore& u : *scores) {
+        family.Add({{"unit", u.unit_id}, {"unit_class", UnitClassName(u.unit_class)}})
+            .Set(static_cast<double>(u.total_centipoints) / 100);
       }
     }
     absl::MutexLock lock(&mu_);

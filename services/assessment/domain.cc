@@ -588,6 +588,11 @@ absl::StatusOr<Rankings> Assessment::RankClass(const std::string& period, UnitCl
   return Rank(std::move(scores), list_size == 0 ? 3 : list_size, scheme.commendation_threshold);
 }
 
+absl::StatusOr<std::vector<UnitScore>> Assessment::AllScores(const std::string& period) {
+  JIBAN_ASSIGN_OR_RETURN(Period p, ParsePeriod(period));
+  return Current(p, "");
+}
+
 absl::StatusOr<Explanation> Assessment::Explain(const std::string& unit_id,
                                                 const std::string& period,
                                                 const std::string& sub_item_id) {

@@ -384,6 +384,8 @@ class Assessment {
 
   absl::StatusOr<UnitScore> UnitScoreFor(const std::string& unit_id, const std::string& period);
   absl::StatusOr<Rankings> RankClass(const std::string& period, UnitClass cls, int list_size);
+  // Every unit's score for a period (published, else live), all classes at once.
+  absl::StatusOr<std::vector<UnitScore>> AllScores(const std::string& period);
   absl::StatusOr<Explanation> Explain(const std::string& unit_id, const std::string& period,
                                       const std::string& sub_item_id);
   // Scores and freezes every unit of an ended period; returns (units, scheme version).

@@ -542,6 +542,23 @@ void PrintError(const absl::Status& s, std::ostream& err) {
   err << "error: " << absl::StatusCodeToString(s.code()) << ": " << s.message() << "\n";
 }
 
+// The last field of a dotted path and the message holding it, through singular messages;
+// {nullptr, nullptr} when the path names nothing.
+std::pair<const Message*, const FieldDescriptor*> FieldAt(const Message& m,
+                                                          const std::string& path) {
+  const Message* at = &m;
+  const std::vector<std::string> parts = absl::StrSplit(path, '.');
+  for (size_t i = 0;; ++i) {
+    const FieldDescriptor* f = at->GetDescriptor()->FindFieldByName(parts[i]);
+    if (f == nullptr) return {nullptr, nullptr};
+    if (i + 1 == parts.size()) return {at, f};
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || f->is_repeated()) {
+      return {nullptr, nullptr};
+    }
+    at = &at->GetReflection()->GetMessage(*at, f);
+  }
+}
+
 // The answer as the user asked for it.
 void Print(const Command* c, const Message& resp, bool json, std::ostream& out) {
   if (json || c == nullptr) {
@@ -553,22 +570,13 @@ void Print(const Command* c, const Message& resp, bool json, std::ostream& out) 
     out << text;
     return;
   }
-  std::vector<std::vector<std::string>> kv;
-  for (const Column& col : c->summary) kv.push_back({col.header, Cell(resp, col.path)});
-  if (!kv.empty()) {
-    for (const auto& row : kv) out << row[0] << ": " << row[1] << "\n";
-  }
+  for (const Column& col : c->summary) out << col.header << ": " << Cell(resp, col.path) << "\n";
   if (c->rows.empty()) return;
-  // Walk to the repeated field.
-  const Message* m = &resp;
-  std::vector<std::string> parts = absl::StrSplit(c->rows, '.');
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    const FieldDescriptor* f = m->GetDescriptor()->FindFieldByName(parts[i]);
-    if (f == nullptr || f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) return;
-    m = &m->GetReflection()->GetMessage(*m, f);
+  const auto [m, list] = FieldAt(resp, c->rows);
+  if (list == nullptr || !list->is_repeated() ||
+      list->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+    return;
   }
-  const FieldDescriptor* list = m->GetDescriptor()->FindFieldByName(parts.back());
-  if (list == nullptr || !list->is_repeated()) return;
   std::vector<std::string> headers;
   for (const Column& col : c->columns) headers.push_back(col.header);
   std::vector<std::vector<std::string>> rows;
@@ -579,7 +587,7 @@ void Print(const Command* c, const Message& resp, bool json, std::ostream& out) 
     for (const Column& col : c->columns) row.push_back(Cell(item, col.path));
     rows.push_back(std::move(row));
   }
-  if (!kv.empty()) out << "\n";
+  if (!c->summary.empty()) out << "\n";
   PrintTable(headers, rows, out);
 }
 
@@ -696,24 +704,14 @@ absl::Status SetField(Message& m, const std::string& path, const std::string& va
 }
 
 std::string Cell(const Message& m, const std::string& path) {
-  const Message* at = &m;
-  std::vector<std::string> parts = absl::StrSplit(path, '.');
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const FieldDescriptor* f = at->GetDescriptor()->FindFieldByName(parts[i]);
-    if (f == nullptr) return "";
-    const Reflection& r = *at->GetReflection();
-    if (i + 1 == parts.size()) {
-      if (!f->is_repeated()) return Scalar(*at, *f, 0);
-      const int n = r.FieldSize(*at, f);
-      if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) return absl::StrCat(n);
-      std::vector<std::string> items;
-      for (int k = 0; k < n; ++k) items.push_back(Scalar(*at, *f, k));
-      return absl::StrJoin(items, ", ");
-    }
-    if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || f->is_repeated()) return "";
-    at = &r.GetMessage(*at, f);
-  }
-  return "";
+  const auto [at, f] = FieldAt(m, path);
+  if (f == nullptr) return "";
+  if (!f->is_repeated()) return Scalar(*at, *f, 0);
+  const int n = at->GetReflection()->FieldSize(*at, f);
+  if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) return absl::StrCat(n);
+  std::vector<std::string> items;
+  for (int k = 0; k < n; ++k) items.push_back(Scalar(*at, *f, k));
+  return absl::StrJoin(items, ", ");
 }
 
 void PrintTable(const std::vector<std::string>& headers,

@@ -101,7 +101,13 @@ const char* kCluster[] = {
 class Demo {
  public:
   Demo(Suite& suite, FakeClock& clock, std::string auth, double pace, std::ostream& out)
-      : suite_(suite), clock_(clock), auth_(std::move(auth)), pace_(pace), out_(out) {}
+      : suite_(suite),
+        clock_(clock),
+        auth_(std::move(auth)),
+        pace_(pace),
+        out_(out),
+        channel_(grpc::CreateChannel(suite.gateway_address(), grpc::InsecureChannelCredentials())) {
+  }
 
   int Run();
 
@@ -123,8 +129,7 @@ class Demo {
   absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Call(const std::string& token,
                                                                   const std::string& method,
                                                                   const std::string& json) {
-    cli::Client client(
-        grpc::CreateChannel(suite_.gateway_address(), grpc::InsecureChannelCredentials()), token);
+    cli::Client client(channel_, token);  // one connection for every call
     return client.CallJson(method, json);
   }
   // Polls `done` (bounded) while the services work.
@@ -150,6 +155,7 @@ class Demo {
   std::string auth_;
   double pace_;
   std::ostream& out_;
+  std::shared_ptr<grpc::Channel> channel_;
 };
 
 int Demo::Run() {

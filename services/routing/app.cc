@@ -180,8 +180,10 @@ absl::StatusOr<std::unique_ptr<RoutingApp>> RoutingApp::Create(const RoutingConf
         SqlStore store(tx, *log);
         JIBAN_RETURN_IF_ERROR(ApplyIntakeEvent(*routing, store, e));
         if (e.payload().Is<jiban::intake::v1::RequestSubmitted>()) {
-          lag->Observe(
-              absl::ToDoubleSeconds(absl::Now() - server::FromTimestamp(e.occurred_time())));
+          // Observed once placed for good (a transaction retried after a conflict counts once).
+          const absl::Time received = server::FromTimestamp(e.occurred_time());
+          tx.OnCommit(
+              [lag, received] { lag->Observe(absl::ToDoubleSeconds(absl::Now() - received)); });
         }
         return absl::OkStatus();
       },

@@ -58,3 +58,28 @@ until_ok() {
 field_keys() {
   python3 -c 'import base64,os;k=lambda:base64.b64encode(os.urandom(32)).decode();print(f"active=k1;k1={k()};index={k()}",end="")' >"$1"
 }
+
+# service_databases NAME SERVICE...: on the MariaDB of JIBAN_TEST_MYSQL_DSN (tests/run.sh starts
+# it; without it exit 77, 1 in CI), one fresh database per service, dropped on exit. Sets db_host,
+# db_port and prefix; `dsn SERVICE` names a service's, `sql SERVICE QUERY` runs a query in it.
+service_databases() {
+  if [ -z "${JIBAN_TEST_MYSQL_DSN:-}" ]; then
+    echo "smoke: JIBAN_TEST_MYSQL_DSN is not set (tests/run.sh starts MariaDB)"
+    [ "${CI:-}" = "true" ] && exit 1 || exit 77
+  fi
+  local hostport=${JIBAN_TEST_MYSQL_DSN#mysql://*@} s
+  hostport=${hostport%%/*}
+  db_host=${hostport%:*}
+  db_port=${hostport##*:}
+  prefix="$1_$$_$RANDOM"
+  shift
+  databases=("$@")
+  for s in "${databases[@]}"; do
+    mysql -h "$db_host" -P "$db_port" -u root -e "CREATE DATABASE ${prefix}_$s" \
+      || fail "cannot create database ${prefix}_$s"
+  done
+  on_exit='for s in "${databases[@]}"; do mysql -h "$db_host" -P "$db_port" -u root -e "DROP DATABASE IF EXISTS ${prefix}_$s" || true; done'
+}
+dsn() { echo "mysql://root@$db_host:$db_port/${prefix}_$1"; }
+sql() { mysql -N -h "$db_host" -P "$db_port" -u root "${prefix}_$1" -e "$2"; }
+

@@ -15,24 +15,10 @@ jiban=${1:?usage: suite_faults.sh JIBAN JIBANCTL}
 ctl=${2:?usage: suite_faults.sh JIBAN JIBANCTL}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/tests/smoke/lib.sh"
-if [ -z "${JIBAN_TEST_MYSQL_DSN:-}" ]; then
-  echo "smoke: JIBAN_TEST_MYSQL_DSN is not set (tests/run.sh starts MariaDB)"
-  [ "${CI:-}" = "true" ] && exit 1 || exit 77
-fi
 require_tools mysql curl python3
 smoke_setup faults
-
-hostport=${JIBAN_TEST_MYSQL_DSN#mysql://*@}
-hostport=${hostport%%/*}
-db_host=${hostport%:*}
-db_port=${hostport##*:}
-prefix="faults_$$_$RANDOM"
 services=(intake routing escalation assessment)
-for s in "${services[@]}"; do
-  mysql -h "$db_host" -P "$db_port" -u root -e "CREATE DATABASE ${prefix}_$s"
-done
-on_exit='for s in "${services[@]}"; do mysql -h "$db_host" -P "$db_port" -u root -e "DROP DATABASE IF EXISTS ${prefix}_$s" || true; done'
-sql() { mysql -N -h "$db_host" -P "$db_port" -u root "${prefix}_$1" -e "$2"; }
+service_databases faults "${services[@]}"
 field_keys "$work/field-keys"
 
 declare -A grpc metrics pid env_of
@@ -46,7 +32,7 @@ runs=0
 launch() {  # service: (re)starts it on its port
   runs=$((runs + 1))
   # shellcheck disable=SC2086  # env_of holds NAME=value words
-  start_service "$1-$runs" env JIBAN_DB_DSN="mysql://root@$db_host:$db_port/${prefix}_$1" \
+  start_service "$1-$runs" env JIBAN_DB_DSN="$(dsn "$1")" \
     JIBAN_GRPC_ADDR="${grpc[$1]}" JIBAN_METRICS_ADDR=127.0.0.1:0 JIBAN_DB_POOL_SIZE=8 \
     ${env_of[$1]} "$jiban" "$1"
   pid[$1]=$service_pid

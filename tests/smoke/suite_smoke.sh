@@ -15,27 +15,11 @@ jiban=${1:?usage: suite_smoke.sh JIBAN JIBANCTL}
 ctl=${2:?usage: suite_smoke.sh JIBAN JIBANCTL}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/tests/smoke/lib.sh"
-if [ -z "${JIBAN_TEST_MYSQL_DSN:-}" ]; then
-  echo "smoke: JIBAN_TEST_MYSQL_DSN is not set (tests/run.sh starts MariaDB)"
-  [ "${CI:-}" = "true" ] && exit 1 || exit 77
-fi
 require_tools prometheus promtool curl mysql mysqldump python3
 smoke_setup suite
-
 # MariaDB: one database per service, as in production.
-hostport=${JIBAN_TEST_MYSQL_DSN#mysql://*@}
-hostport=${hostport%%/*}
-db_host=${hostport%:*}
-db_port=${hostport##*:}
-prefix="suite_$$_$RANDOM"
 services=(intake routing escalation assessment bundle)
-for s in "${services[@]}"; do
-  mysql -h "$db_host" -P "$db_port" -u root -e "CREATE DATABASE ${prefix}_$s" \
-    || fail "cannot create database ${prefix}_$s"
-done
-drop() { for s in "${services[@]}"; do mysql -h "$db_host" -P "$db_port" -u root -e "DROP DATABASE IF EXISTS ${prefix}_$s" || true; done; }
-on_exit=drop
-dsn() { echo "mysql://root@$db_host:$db_port/${prefix}_$1"; }
+service_databases suite "${services[@]}"
 
 # Secrets, as Kubernetes would mount them.
 field_keys "$work/field-keys"
