@@ -9,6 +9,8 @@
 #   6. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs every test again
 #
 # JIBAN_SKIP_SANITIZERS=1 skips steps 5 and 6 for a quicker local loop (CI never sets it).
+# With CI=true each build directory is deleted once its step has passed: a CI machine's disk
+# is not sized, and the three builds together need several GiB (docs/decisions.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -16,7 +18,16 @@ jobs=$(nproc)
 
 step() { printf '\n==> %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 
-step "dependencies"
+disk_report() { df -h --output=avail "$root" | tail -1 | tr -d ' '; }
+# Frees a build directory in CI once its step passed; a local run keeps it for the next build.
+release_build() {
+  if [ "${CI:-}" = "true" ]; then
+    echo "CI: removing build/$1 ($(du -sh "build/$1" | cut -f1)); $(disk_report) free before"
+    rm -rf "build/$1"
+  fi
+}
+
+step "dependencies (disk free: $(disk_report))"
 bash deploy/install-deps.sh
 
 step "buf lint"
@@ -40,14 +51,16 @@ run_suite() {  # CMake preset (CMakePresets.json): ci or asan
 }
 
 run_suite ci
+release_build ci
 if [ "${JIBAN_SKIP_SANITIZERS:-0}" != "1" ]; then
   step "fuzz (clang-14 libFuzzer, ASan + UBSan, ${JIBAN_FUZZ_SECONDS:-20} s per target)"
   cmake --preset fuzz >/dev/null
   cmake --build --preset fuzz -j "$jobs"
   bash tests/fuzz/run.sh build/fuzz "${JIBAN_FUZZ_SECONDS:-20}"
+  release_build fuzz
 
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_suite asan
 fi
-step "all tests passed"
+step "all tests passed (disk free: $(disk_report))"
