@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The database fails under load (RELIABILITY.md P1, P2, P4): intake runs on a MariaDB of its own
 # while `jibanctl import` submits 3,000 requests, 8 at a time; mariadbd is killed with SIGKILL
-# twice mid-stream and started again on the same data. Checked:
-#   - while the database is down, health turns NOT_SERVING (jiban_ready 0) and back after;
+# twice mid-stream and started again on the same data; the second time it stays down 30 s. Checked:
+#   - while the database is down, health turns NOT_SERVING (jiban_ready 0), stays so however long
+#     the outage lasts, and turns SERVING after;
 #   - every failed call is UNAVAILABLE — never OK-then-lost, never INTERNAL (the importer retries
 #     each up to five times with the same request id, backing off);
 #   - every acknowledged request is in the database after the crashes (0 lost);
@@ -28,7 +29,8 @@ start_service intake env JIBAN_DB_DSN="mysql://root@127.0.0.1:$port/faults" \
 intake_pid=$service_pid
 grpc=127.0.0.1:$grpc_port
 metrics=http://127.0.0.1:$metrics_port/metrics
-ready_is() { curl -fsS "$metrics" | grep -q "^jiban_ready $1\$"; }
+# grep reads the whole page (with -q it would stop early and curl's failing write fail the pipe).
+ready_is() { curl -fsS "$metrics" | grep -x "jiban_ready $1" >/dev/null; }
 stored() { sql faults -e "SELECT COUNT(*) FROM intake_requests"; }
 at_least() { [ "$(stored)" -ge "$1" ]; }
 
@@ -46,9 +48,10 @@ PY
 "$ctl" --gateway="$grpc" import "$work/requests.jsonl" --parallel=8 \
   >"$work/import1.out" 2>"$work/import1.err" &
 import_pid=$!
-crash() {  # after: the number of stored requests to wait for first
+crash() {  # after, down: the number of stored requests to wait for, the outage's length (s)
   until_ok 60 at_least "$1" || fail "the import stalled before $1 requests"
   bash "$root/tests/mariadb.sh" kill9 "$work/db"
+  local killed_at=$SECONDS
   until_ok 15 ready_is 0 || fail "health did not turn NOT_SERVING with the database down"
   # Down until calls have failed: the import's progress line counts the attempts it retries.
   local before
@@ -57,11 +60,16 @@ crash() {  # after: the number of stored requests to wait for first
     [ "$(grep -oE '[0-9]+ retried' "$work/import1.err" | tail -1 | cut -d' ' -f1)" -gt "${before:-0}" ]
   }
   until_ok 30 more_retried || fail "no call failed while the database was down"
+  # The rest of the outage, watched twice a second: health never claims SERVING meanwhile.
+  while [ $((SECONDS - killed_at)) -lt "$2" ]; do
+    ready_is 0 || fail "health turned SERVING with the database down"
+    sleep 0.5
+  done
   bash "$root/tests/mariadb.sh" restart "$work/db" || fail "MariaDB did not restart"
   until_ok 30 ready_is 1 || fail "health did not come back with the database"
 }
-crash 500
-crash 1500
+crash 500 0
+crash 1500 30
 set +e
 wait "$import_pid"
 code=$?
