@@ -270,7 +270,8 @@ absl::Status CheckApplication(const Catalogue& c, const Bundle& b,
     }
     if (auto rule = Malformed(f.field.type, it->second, today)) v.Add("form." + f.field.id, *rule);
   }
-  for (const auto& [id, value] : form) {
+  for (const auto& entry : form) {
+    const std::string& id = entry.first;
     const bool known = std::any_of(fields.begin(), fields.end(),
                                    [&](const MergedField& f) { return f.field.id == id; });
     if (!known) v.Add("form." + id, "not a field of this bundle's form");

@@ -131,7 +131,8 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(const SuiteOptions& options)
   auto& gateway_server = make_server("gateway", 8080);
   gateway::GatewayConfig gateway_config{
       .auth_json = auth,
-      .http_address = absl::StrCat(options.host, ":", options.standard_ports ? 8000 : 0)};
+      .http_address = absl::StrCat(options.host, ":", options.standard_ports ? 8000 : 0),
+      .limits = options.gateway_limits};
   for (const auto& [service, s] : {std::pair{"jiban.intake.v1.IntakeService", &intake_server},
                                    {"jiban.routing.v1.RoutingService", &routing_server},
                                    {"jiban.escalation.v1.EscalationService", &escalation_server},

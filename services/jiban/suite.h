@@ -31,6 +31,8 @@ struct SuiteOptions {
   // system clock.
   Clock* clock = nullptr;
   std::ostream* log = nullptr;  // the services' JSON lines; null: standard output
+  // The gateway's per-caller rates and sizes (a fuzzer or a load test lifts them).
+  gateway::Limits gateway_limits;
 };
 
 class Suite {

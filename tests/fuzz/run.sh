@@ -10,6 +10,7 @@ seconds=${2:-20}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/jiban-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+export TMPDIR=$work  # service_fuzz keeps its suite's SQLite files there
 status=0
 for seeds in "$here"/corpus/*/; do
   name=$(basename "$seeds")
