@@ -109,6 +109,13 @@ constexpr const char* kDistricts[] = {"410202", "410203", "410204", "410205", "4
                                       "410221", "410222", "410223", "410225"};
 
 // One call of the chosen RPC; `n` makes each request distinct (a new request id per call).
+// The first `max` bytes of UTF-8 text `s`, cut at a character boundary.
+std::string Prefix(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xC0) == 0x80) --max;
+  return s.substr(0, max);
+}
+
 grpc::Status CallOnce(const Args& args, const std::vector<Message>& texts, grpc::Channel* channel,
                       uint64_t n, int slot, std::string* created_id, bool* duplicate) {
   grpc::ClientContext ctx;
@@ -149,7 +156,7 @@ grpc::Status CallOnce(const Args& args, const std::vector<Message>& texts, grpc:
       // earlier one (a duplicate is handled with its master and gets no orders of its own).
       const Message& other =
           texts[(n * 104729 + static_cast<uint64_t>(slot) * 7919 + 17) % texts.size()];
-      r->set_text(m.text.substr(0, 3000) + "。另外，" + other.text.substr(0, 3000));
+      r->set_text(Prefix(m.text, 3000) + "。另外，" + Prefix(other.text, 3000));
     }
     r->mutable_location()->set_district_code(kDistricts[(n + slot) % 9]);
   } else {

@@ -2,9 +2,11 @@
 
 #include <openssl/crypto.h>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/server/call.h"
+#include "libs/status/status.h"
 
 namespace jiban::server {
 namespace {
@@ -20,10 +22,7 @@ class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
  public:
   ObservabilityInterceptor(grpc::experimental::ServerRpcInfo* info, RpcMetrics& metrics,
                            Logger& logger, const std::string& identity_key)
-      : metrics_(metrics),
-        logger_(logger),
-        identity_key_(identity_key),
-        start_(absl::Now()) {
+      : metrics_(metrics), logger_(logger), identity_key_(identity_key), start_(absl::Now()) {
     // "/pkg.Service/Method"
     std::string full = info->method() ? info->method() : "";
     const size_t slash = full.rfind('/');
@@ -48,8 +47,22 @@ class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_INITIAL_METADATA)) {
       NormaliseMetadata(methods->GetRecvInitialMetadata());
     }
+    if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_MESSAGE)) {
+      unreadable_ = methods->GetRecvMessage() == nullptr;
+    }
     if (methods->QueryInterceptionHookPoint(Hook::PRE_SEND_STATUS)) {
-      Finish(methods->GetSendStatus().error_code());
+      grpc::StatusCode code = methods->GetSendStatus().error_code();
+      if (unreadable_ && code == grpc::StatusCode::INTERNAL) {
+        // gRPC answers a request it cannot parse (a string field that is not UTF-8, a truncated
+        // message) with a bare INTERNAL before any handler runs; it is the caller's input.
+        methods->ModifySendStatus(ToGrpcStatus(
+            InvalidArgument("UNREADABLE_REQUEST",
+                            {{"request", absl::StrCat("not a readable ", method_,
+                                                      " request; string fields must be UTF-8")}}),
+            request_id_, trace_.trace_id));
+        code = grpc::StatusCode::INVALID_ARGUMENT;
+      }
+      Finish(code);
     }
     methods->Proceed();
   }
@@ -133,6 +146,7 @@ class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
   std::string service_, method_, type_;
   std::string request_id_, traceparent_;
   TraceContext trace_;
+  bool unreadable_ = false;  // the request message failed to parse
 };
 
 }  // namespace

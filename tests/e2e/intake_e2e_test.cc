@@ -221,6 +221,32 @@ TEST_CASE("bad input is INVALID_ARGUMENT naming each field, and nothing is store
   CHECK(s.Count("jiban_events") == 0);
 }
 
+TEST_CASE("a request gRPC cannot parse is INVALID_ARGUMENT and not INTERNAL") {
+  auto dialect = GENERATE(from_range(testing::Drivers()));
+  Suite s(dialect);
+  v1::SubmitRequestRequest req;
+  req.set_request_id("utf8-1");
+  auto* r = req.mutable_request();
+  r->set_channel(v1::CHANNEL_APP);
+  r->set_nature(v1::NATURE_SUGGESTION);
+  r->set_title("建议");
+  r->set_text(std::string("希望增加公交") + "\xe7\x8f");  // cut inside a character: not UTF-8
+  r->mutable_location()->set_district_code("410204");
+  r->mutable_requester()->set_anonymous(true);
+  v1::SubmitRequestResponse resp;
+  grpc::Status st = s.Submit(req, &resp);  // the client sends it (protobuf only logs)
+  REQUIRE(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  const absl::Status back = FromGrpcStatus(st);
+  CHECK(ReasonOf(back) == "UNREADABLE_REQUEST");
+  REQUIRE(FieldViolationsOf(back).size() == 1);
+  CHECK(FieldViolationsOf(back)[0].field == "request");
+  CHECK(s.Count("intake_requests") == 0);
+  // The same request with the character whole is taken.
+  r->set_text("希望增加公交");
+  CHECK(s.Submit(req, &resp).ok());
+  CHECK(s.Count("intake_requests") == 1);
+}
+
 TEST_CASE("every RPC over gRPC: roles see what they may, personal data is sealed, events flow") {
   auto dialect = GENERATE(from_range(testing::Drivers()));
   INFO("driver " << testing::DialectName(dialect));
