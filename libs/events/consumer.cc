@@ -1,12 +1,86 @@
 #include "libs/events/consumer.h"
 
 #include <algorithm>
+#include <deque>
 
 #include "absl/strings/str_cat.h"
 #include "libs/status/macros.h"
 #include "libs/status/status.h"
 
 namespace jiban::events {
+namespace {
+
+using jiban::events::v1::StreamEventsResponse;
+
+// Reads one stream ahead of the thread that applies it: while a transaction commits, the batches
+// the source sends meanwhile wait here, and the next transaction takes them all (up to
+// kMaxEventsPerTransaction). A consumer that falls behind therefore commits rarely and in bulk,
+// instead of once per small batch; an idle one applies each event as soon as it arrives.
+class ReadAhead {
+ public:
+  static constexpr size_t kMaxEventsPerTransaction = 1000;
+  static constexpr size_t kMaxQueuedEvents = 5000;  // the reader waits beyond this
+
+  explicit ReadAhead(grpc::ClientReader<StreamEventsResponse>& reader)
+      : thread_([this, &reader] { Read(reader); }) {}
+  // The stream must have been cancelled or have ended (its Read returns false) before this.
+  ~ReadAhead() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    thread_.join();
+  }
+
+  // Waits for at least one response; moves the waiting ones (whole responses, at most about
+  // kMaxEventsPerTransaction events) into `out`. False when the stream ended with nothing left.
+  bool Take(std::vector<StreamEventsResponse>* out) {
+    out->clear();
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](ReadAhead* r)
+             ABSL_SHARED_LOCKS_REQUIRED(r->mu_) { return !r->queue_.empty() || r->ended_; },
+        this));
+    size_t events = 0;
+    while (!queue_.empty() &&
+           (out->empty() || events + static_cast<size_t>(queue_.front().events_size()) <=
+                                kMaxEventsPerTransaction)) {
+      events += static_cast<size_t>(queue_.front().events_size());
+      queued_events_ -= static_cast<size_t>(queue_.front().events_size());
+      out->push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    return !out->empty();
+  }
+
+ private:
+  void Read(grpc::ClientReader<StreamEventsResponse>& reader) {
+    StreamEventsResponse response;
+    while (reader.Read(&response)) {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](ReadAhead* r) ABSL_SHARED_LOCKS_REQUIRED(r->mu_) {
+            return r->queued_events_ < kMaxQueuedEvents || r->stopping_;
+          },
+          this));
+      if (stopping_) break;
+      queued_events_ += static_cast<size_t>(response.events_size());
+      queue_.push_back(std::move(response));
+      response = StreamEventsResponse();
+    }
+    absl::MutexLock lock(&mu_);
+    ended_ = true;
+  }
+
+  absl::Mutex mu_;
+  std::deque<StreamEventsResponse> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_events_ ABSL_GUARDED_BY(mu_) = 0;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace
 
 Consumer::Consumer(ConsumerOptions options, db::Database& db, Handler handler,
                    prometheus::Registry& metrics)
@@ -131,29 +205,40 @@ void Consumer::Loop() {
     jiban::events::v1::StreamEventsRequest request;
     request.set_after_sequence(*cursor);
     auto reader = stub_->StreamEvents(&context, request);
-    jiban::events::v1::StreamEventsResponse response;
     bool healthy = true;
-    while (healthy && reader->Read(&response)) {
-      // A batch in one transaction (one commit, one fsync, for up to a thousand events); when it
-      // fails, event by event, so that the events before a failing one still take effect.
-      std::vector<const jiban::events::v1::Event*> batch;
-      for (const auto& event : response.events()) batch.push_back(&event);
-      if (!batch.empty() && !ApplyAll(batch).ok()) {
-        for (const auto* event : batch) {
-          if (!Apply(*event).ok()) {
-            failures_.Increment();
-            healthy = false;  // reconnect from the cursor after a backoff
-            break;
+    {
+      ReadAhead ahead(*reader);
+      std::vector<StreamEventsResponse> responses;
+      while (healthy && ahead.Take(&responses)) {
+        {
+          absl::MutexLock lock(&mu_);
+          if (stop_) break;  // Stop() cancelled the stream; what is queued waits for next time
+        }
+        // What has arrived in one transaction (one commit, one fsync); when it fails, event by
+        // event, so that the events before a failing one still take effect.
+        std::vector<const jiban::events::v1::Event*> batch;
+        int64_t head = 0;
+        for (const auto& response : responses) {
+          for (const auto& event : response.events()) batch.push_back(&event);
+          head = std::max(head, response.head_sequence());
+        }
+        if (!batch.empty() && !ApplyAll(batch).ok()) {
+          for (const auto* event : batch) {
+            if (!Apply(*event).ok()) {
+              failures_.Increment();
+              healthy = false;  // reconnect from the cursor after a backoff
+              break;
+            }
           }
         }
+        if (healthy && !batch.empty()) {
+          *cursor = batch.back()->sequence();
+          backoff = absl::Milliseconds(50);
+        }
+        lag_.Set(static_cast<double>(std::max<int64_t>(0, head - *cursor)));
       }
-      if (healthy && !batch.empty()) {
-        *cursor = batch.back()->sequence();
-        backoff = absl::Milliseconds(50);
-      }
-      lag_.Set(static_cast<double>(std::max<int64_t>(0, response.head_sequence() - *cursor)));
+      if (!healthy) context.TryCancel();  // ends the reader's Read before `ahead` joins it
     }
-    if (!healthy) context.TryCancel();
     grpc::Status finished = reader->Finish();
     {
       absl::MutexLock lock(&mu_);
