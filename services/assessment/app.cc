@@ -98,7 +98,9 @@ absl::StatusOr<std::unique_ptr<AssessmentApp>> AssessmentApp::Create(const Asses
         [decoder = std::make_shared<FactDecoder>()](
             db::Transaction& tx, const jiban::events::v1::Event& e) -> absl::Status {
           SqlStore store(tx);
-          return Apply(store, decoder->Decode(e));
+          Incoming in;
+          decoder->Decode(e, in);
+          return Apply(store, in);
         },
         server.metrics());
     app->consumers_.emplace_back(source, std::move(consumer));

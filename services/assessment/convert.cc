@@ -70,8 +70,11 @@ OrderSnapshot SnapshotOf(const std::string& change, const rv1::WorkOrder& o, abs
 
 }  // namespace
 
-Incoming FactDecoder::Decode(const jiban::events::v1::Event& event) {
-  Incoming in;
+void FactDecoder::Decode(const jiban::events::v1::Event& event, Incoming& in) {
+  in.orders.clear();
+  in.evaluations.clear();
+  in.lights.clear();
+  in.cases.clear();
   const absl::Time at = FromTimestamp(event.occurred_time());
   if (event.payload().UnpackTo(&dispatched_)) {
     for (const rv1::WorkOrder& o : dispatched_.orders()) {
@@ -105,7 +108,6 @@ Incoming FactDecoder::Decode(const jiban::events::v1::Event& event) {
     if (a.kind() == ev1::CASE_ACTION_KIND_REOPENED) u.mark = CaseUpdate::Mark::kReopened;
     in.cases.push_back(u);
   }
-  return in;
 }
 
 absl::StatusOr<MemoryFacts> Replay(const std::vector<std::string>& intake,
@@ -117,10 +119,12 @@ absl::StatusOr<MemoryFacts> Replay(const std::vector<std::string>& intake,
   auto work = [&](size_t k) {
     FactDecoder decoder;
     jiban::events::v1::Event e;
+    Incoming in;
     auto fold = [&](const std::vector<std::string>& log, size_t from, size_t to) -> absl::Status {
       for (size_t i = from; i < to; ++i) {
         if (!e.ParseFromString(log[i])) return absl::DataLossError("unreadable event");
-        JIBAN_RETURN_IF_ERROR(Apply(parts[k], decoder.Decode(e)));
+        decoder.Decode(e, in);
+        JIBAN_RETURN_IF_ERROR(Apply(parts[k], in));
       }
       return absl::OkStatus();
     };

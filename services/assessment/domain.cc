@@ -249,12 +249,37 @@ OrderFacts Merge(const OrderFacts& a, const OrderFacts& b) {
   return f;
 }
 
-OrderFacts Fold(const std::optional<OrderFacts>& before, const OrderSnapshot& s) {
+void FoldInto(OrderFacts& kept, const OrderSnapshot& s) {
+  // Merge(kept, FactsOf(s)), without copying the order unless the snapshot is newer.
+  auto moment = [&](bool now, const std::optional<absl::Time>& reported) {
+    return now ? std::optional<absl::Time>(s.time) : reported;
+  };
+  const auto return_time = Earliest(kept.return_time, moment(s.returned, s.order.return_time));
+  const auto extension_time =
+      Earliest(kept.extension_time, moment(s.extension_requested, s.order.extension_time));
+  const auto close_time = Earliest(kept.close_time, moment(s.closed, s.order.close_time));
+  if (s.order.version > kept.version) kept = s.order;
+  kept.return_time = return_time;
+  kept.extension_time = extension_time;
+  kept.close_time = close_time;
+}
+
+namespace {
+// A snapshot's own facts: the order as routing reports it, with the moment of this change.
+OrderFacts FactsOf(const OrderSnapshot& s) {
   OrderFacts f = s.order;
   if (s.returned) f.return_time = s.time;
   if (s.extension_requested) f.extension_time = s.time;
   if (s.closed) f.close_time = s.time;
-  return before ? Merge(*before, f) : f;
+  return f;
+}
+}  // namespace
+
+OrderFacts Fold(const std::optional<OrderFacts>& before, const OrderSnapshot& s) {
+  if (!before) return FactsOf(s);
+  OrderFacts f = *before;
+  FoldInto(f, s);
+  return f;
 }
 
 bool Later(const Evaluation& a, const Evaluation& b) {
@@ -297,7 +322,11 @@ absl::StatusOr<std::optional<OrderFacts>> MemoryFacts::GetOrder(const std::strin
 }
 absl::Status MemoryFacts::FoldOrder(const OrderSnapshot& s) {
   auto [it, inserted] = orders_.try_emplace(s.order.order_id);
-  it->second = Fold(inserted ? std::nullopt : std::optional<OrderFacts>(std::move(it->second)), s);
+  if (inserted) {
+    it->second = Fold(std::nullopt, s);
+  } else {
+    FoldInto(it->second, s);
+  }
   NoteUnit(it->second);
   return absl::OkStatus();
 }

@@ -112,6 +112,8 @@ struct OrderSnapshot {
 };
 // The facts after `s`, given what was kept before (none for a new order): see Merge.
 OrderFacts Fold(const std::optional<OrderFacts>& before, const OrderSnapshot& s);
+// The same in place for an order already kept: `kept` becomes Fold(kept, s).
+void FoldInto(OrderFacts& kept, const OrderSnapshot& s);
 // Two views of one order: the state of the one with the higher routing version (a re-handle
 // clears the reply), and the earliest of each moment either saw (first return, first extension
 // request, closing). Commutative and associative: facts do not depend on the order in which an
