@@ -564,9 +564,16 @@ absl::StatusOr<Assessment::Scored> Assessment::Live(const Period& period,
   }
   out.scheme = std::move(*scheme);
   out.as_of = std::min(out.period.end, clock_.Now());
-  JIBAN_ASSIGN_OR_RETURN(auto facts, reader_.Facts(out.period.start, out.period.end, unit_id));
-  for (const UnitFacts& f : facts) {
-    out.scores.push_back(Score(out.scheme, f, out.period, out.as_of));
+  // One unit at a time: memory holds the largest unit's facts, not the whole period's.
+  std::vector<std::string> units{unit_id};
+  if (unit_id.empty()) {
+    JIBAN_ASSIGN_OR_RETURN(units, reader_.UnitsWithFacts(out.period.start, out.period.end));
+  }
+  for (const std::string& u : units) {
+    JIBAN_ASSIGN_OR_RETURN(auto facts, reader_.Facts(out.period.start, out.period.end, u));
+    for (const UnitFacts& f : facts) {
+      out.scores.push_back(Score(out.scheme, f, out.period, out.as_of));
+    }
   }
   return out;
 }

@@ -337,6 +337,9 @@ class Reader {
   // and cases opened on their orders in the same window.
   virtual absl::StatusOr<std::vector<UnitFacts>> Facts(absl::Time start, absl::Time end,
                                                        const std::string& unit_id) = 0;
+  // Every unit with an order dispatched, a light raised or a case opened in [start, end).
+  virtual absl::StatusOr<std::vector<std::string>> UnitsWithFacts(absl::Time start,
+                                                                  absl::Time end) = 0;
   virtual absl::StatusOr<std::optional<Scheme>> GetScheme(int64_t version) = 0;
   // The highest version effective on `day`.
   virtual absl::StatusOr<std::optional<Scheme>> SchemeInForce(absl::CivilDay day) = 0;

@@ -1,5 +1,6 @@
 #include "services/assessment/sql_store.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -410,6 +411,22 @@ absl::StatusOr<std::vector<UnitFacts>> SqlReader::Facts(absl::Time start, absl::
     return absl::OkStatus();
   }));
   return out;
+}
+
+absl::StatusOr<std::vector<std::string>> SqlReader::UnitsWithFacts(absl::Time start,
+                                                                   absl::Time end) {
+  const int64_t from = absl::ToUnixMillis(start), to = absl::ToUnixMillis(end);
+  JIBAN_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query(
+          "SELECT unit_id FROM assessment_orders WHERE dispatch_ms >= ? AND dispatch_ms < ?"
+          " UNION SELECT unit_id FROM assessment_lights WHERE raised_ms >= ? AND raised_ms < ?"
+          " UNION SELECT unit_id FROM assessment_cases WHERE opened_ms >= ? AND opened_ms < ?",
+          {from, to, from, to, from, to}));
+  std::vector<std::string> units;
+  for (const db::Row& r : rows) units.push_back(r.Text(0));
+  std::sort(units.begin(), units.end());
+  return units;
 }
 
 absl::StatusOr<std::optional<Scheme>> SqlReader::GetScheme(int64_t version) {

@@ -62,6 +62,8 @@ class SqlReader final : public Reader {
   explicit SqlReader(db::Database& db) : db_(db) {}
   absl::StatusOr<std::vector<UnitFacts>> Facts(absl::Time start, absl::Time end,
                                                const std::string& unit_id) override;
+  absl::StatusOr<std::vector<std::string>> UnitsWithFacts(absl::Time start,
+                                                          absl::Time end) override;
   absl::StatusOr<std::optional<Scheme>> GetScheme(int64_t version) override;
   absl::StatusOr<std::optional<Scheme>> SchemeInForce(absl::CivilDay day) override;
   absl::StatusOr<std::optional<std::vector<UnitScore>>> Published(
