@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -26,7 +27,8 @@ ServerOptions ServerOptions::Loopback(std::string name) {
   return {.name = std::move(name),
           .grpc_address = "127.0.0.1:0",
           .metrics_address = "",
-          .drain_timeout = absl::Seconds(5)};
+          .drain_timeout = absl::Seconds(5),
+          .deadlock_detection = true};
 }
 
 ServerOptions ServerOptions::FromEnv(Env& env, std::string name, int default_grpc_port,
@@ -38,6 +40,7 @@ ServerOptions ServerOptions::FromEnv(Env& env, std::string name, int default_grp
       env.Address("JIBAN_METRICS_ADDR", absl::StrCat("0.0.0.0:", default_metrics_port));
   o.drain_timeout = env.Seconds("JIBAN_DRAIN_SECONDS", 20, 0, 600);
   o.reflection = env.Bool("JIBAN_REFLECTION", true);
+  o.deadlock_detection = env.Bool("JIBAN_DEADLOCK_DETECTION", false);
   if (!env.String("JIBAN_IDENTITY_KEY", "").empty() ||
       !env.String("JIBAN_IDENTITY_KEY_FILE", "").empty()) {
     o.identity_key = env.Secret("JIBAN_IDENTITY_KEY");
@@ -50,6 +53,9 @@ Server::Server(ServerOptions options, std::ostream* log_out)
       logger_(options_.name, log_out),
       registry_(std::make_shared<prometheus::Registry>()),
       rpc_metrics_(*registry_) {
+  if (!options_.deadlock_detection) {
+    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  }
   prometheus::BuildGauge()
       .Name("process_start_time_seconds")
       .Help("Start time of the process since unix epoch in seconds.")

@@ -37,13 +37,16 @@ struct ServerOptions {
   // When set, identity headers without a valid x-jiban-identity signature are dropped (see
   // server::SetIdentity); outgoing calls are signed with it. A secret.
   std::string identity_key;
+  // absl::Mutex lock-order (deadlock) checking. Debian's Abseil checks on every lock, through a
+  // process-wide graph; a server turns it off unless asked (tests keep it on).
+  bool deadlock_detection = false;
 
   // JIBAN_GRPC_ADDR, JIBAN_METRICS_ADDR, JIBAN_DRAIN_SECONDS, JIBAN_REFLECTION,
-  // JIBAN_IDENTITY_KEY(_FILE) (optional).
+  // JIBAN_IDENTITY_KEY(_FILE) (optional), JIBAN_DEADLOCK_DETECTION (false).
   static ServerOptions FromEnv(Env& env, std::string name, int default_grpc_port,
                                int default_metrics_port);
-  // On 127.0.0.1 with a port the system picks, no /metrics endpoint, a 5 s drain: what tests and
-  // in-process benchmarks run.
+  // On 127.0.0.1 with a port the system picks, no /metrics endpoint, a 5 s drain, deadlock
+  // detection on: what tests run.
   static ServerOptions Loopback(std::string name);
 };
 
