@@ -132,7 +132,7 @@ console.log("| what | req/s | × baseline | p50 ms | p99 ms | p99.9 ms | errors 
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 console.log(`| ${b.label} | ${b.rps} | 1.00 | ${b.p50_ms} | ${b.p99_ms} | ${b.p999_ms} | ${b.errors} | | | | |`);
 console.log(`| ${l.label} | ${l.rps} | ${(l.rps / b.rps).toFixed(2)} | ${l.p50_ms} | ${l.p99_ms} | ${l.p999_ms} | ${l.errors} | ${l.dispatched} | ${l.dispatch_p50_ms} | ${l.dispatch_p99_ms} | ${l.dispatch_max_ms} |`);
-console.log(`\nconsumers drained ${drained} s after the load\n`);
+console.log(`\nevery consumer-lag gauge at 0 ${drained} s after the load\n`);
 const soak = Number(secs) >= 600;
 console.log("| process | idle MiB | peak MiB | last MiB | CPU cores during the load | fds first → last (max)" + (soak ? " | MiB at 1/10 → end | fds at 1/10 → end" : "") + " |");
 console.log("|---|---:|---:|---:|---:|---:|" + (soak ? "---:|---:|" : ""));
