@@ -51,10 +51,12 @@ class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
       unreadable_ = methods->GetRecvMessage() == nullptr;
     }
     if (methods->QueryInterceptionHookPoint(Hook::PRE_SEND_STATUS)) {
-      grpc::StatusCode code = methods->GetSendStatus().error_code();
-      if (unreadable_ && code == grpc::StatusCode::INTERNAL) {
+      const grpc::Status sent = methods->GetSendStatus();
+      grpc::StatusCode code = sent.error_code();
+      if (unreadable_ && code == grpc::StatusCode::INTERNAL && sent.error_details().empty()) {
         // gRPC answers a request it cannot parse (a string field that is not UTF-8, a truncated
-        // message) with a bare INTERNAL before any handler runs; it is the caller's input.
+        // message) with a bare INTERNAL before any handler runs (ours always carry details); it
+        // is the caller's input.
         methods->ModifySendStatus(ToGrpcStatus(
             InvalidArgument("UNREADABLE_REQUEST",
                             {{"request", absl::StrCat("not a readable ", method_,
