@@ -4,13 +4,13 @@
 # the raw baseline (gRPC + one durable MySQL insert) on a throwaway MariaDB. Prints a table.
 #
 #   bench/http.sh [seconds=20] [concurrency=64]
-# Uses the binaries of build/ci (or JIBAN_BENCH_BIN).
+# Uses the binaries of build/release, what the image ships (or JIBAN_BENCH_BIN).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 seconds=${1:-20}
 concurrency=${2:-64}
-bin=${JIBAN_BENCH_BIN:-build/ci}
+bin=${JIBAN_BENCH_BIN:-build/release}
 source bench/common.sh
 bash tests/mariadb.sh start "$work/mariadb" >/dev/null
 port=$(cat "$work/mariadb/port")
