@@ -33,8 +33,10 @@ class ReadAhead {
   }
 
   // Waits for at least one response; moves the waiting ones (whole responses, at most about
-  // kMaxEventsPerTransaction events) into `out`. False when the stream ended with nothing left.
-  bool Take(std::vector<StreamEventsResponse>* out) {
+  // kMaxEventsPerTransaction events) into `out`, and sets `head` to the newest head of the source
+  // log any response read so far has told (queued ones included: a lag gauge that counts what
+  // waits here). False when the stream ended with nothing left.
+  bool Take(std::vector<StreamEventsResponse>* out, int64_t* head) {
     out->clear();
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
@@ -50,6 +52,7 @@ class ReadAhead {
       out->push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
+    *head = newest_head_;
     return !out->empty();
   }
 
@@ -64,6 +67,7 @@ class ReadAhead {
           },
           this));
       if (stopping_) break;
+      newest_head_ = std::max(newest_head_, response.head_sequence());
       queued_events_ += static_cast<size_t>(response.events_size());
       queue_.push_back(std::move(response));
       response = StreamEventsResponse();
@@ -75,6 +79,7 @@ class ReadAhead {
   absl::Mutex mu_;
   std::deque<StreamEventsResponse> queue_ ABSL_GUARDED_BY(mu_);
   size_t queued_events_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t newest_head_ ABSL_GUARDED_BY(mu_) = 0;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
@@ -209,7 +214,8 @@ void Consumer::Loop() {
     {
       ReadAhead ahead(*reader);
       std::vector<StreamEventsResponse> responses;
-      while (healthy && ahead.Take(&responses)) {
+      int64_t head = 0;
+      while (healthy && ahead.Take(&responses, &head)) {
         {
           absl::MutexLock lock(&mu_);
           if (stop_) break;  // Stop() cancelled the stream; what is queued waits for next time
@@ -217,10 +223,8 @@ void Consumer::Loop() {
         // What has arrived in one transaction (one commit, one fsync); when it fails, event by
         // event, so that the events before a failing one still take effect.
         std::vector<const jiban::events::v1::Event*> batch;
-        int64_t head = 0;
         for (const auto& response : responses) {
           for (const auto& event : response.events()) batch.push_back(&event);
-          head = std::max(head, response.head_sequence());
         }
         if (!batch.empty() && !ApplyAll(batch).ok()) {
           for (const auto* event : batch) {
