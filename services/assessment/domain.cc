@@ -239,29 +239,35 @@ std::optional<absl::Time> Earliest(const std::optional<absl::Time>& a,
   if (!b) return a;
   return std::min(*a, *b);
 }
+
+// `kept` becomes the merge of itself and `other` (whose moments are given apart, so that a
+// snapshot's need not be copied into it first): the state of the higher version, the earliest of
+// each moment. The one implementation of Merge's rule.
+void Absorb(OrderFacts& kept, const OrderFacts& other, const std::optional<absl::Time>& returned,
+            const std::optional<absl::Time>& extended, const std::optional<absl::Time>& closed) {
+  const auto return_time = Earliest(kept.return_time, returned);
+  const auto extension_time = Earliest(kept.extension_time, extended);
+  const auto close_time = Earliest(kept.close_time, closed);
+  if (other.version > kept.version) kept = other;
+  kept.return_time = return_time;
+  kept.extension_time = extension_time;
+  kept.close_time = close_time;
+}
 }  // namespace
 
 OrderFacts Merge(const OrderFacts& a, const OrderFacts& b) {
-  OrderFacts f = a.version >= b.version ? a : b;
-  f.return_time = Earliest(a.return_time, b.return_time);
-  f.extension_time = Earliest(a.extension_time, b.extension_time);
-  f.close_time = Earliest(a.close_time, b.close_time);
+  OrderFacts f = a;
+  Absorb(f, b, b.return_time, b.extension_time, b.close_time);
   return f;
 }
 
 void FoldInto(OrderFacts& kept, const OrderSnapshot& s) {
-  // Merge(kept, FactsOf(s)), without copying the order unless the snapshot is newer.
   auto moment = [&](bool now, const std::optional<absl::Time>& reported) {
     return now ? std::optional<absl::Time>(s.time) : reported;
   };
-  const auto return_time = Earliest(kept.return_time, moment(s.returned, s.order.return_time));
-  const auto extension_time =
-      Earliest(kept.extension_time, moment(s.extension_requested, s.order.extension_time));
-  const auto close_time = Earliest(kept.close_time, moment(s.closed, s.order.close_time));
-  if (s.order.version > kept.version) kept = s.order;
-  kept.return_time = return_time;
-  kept.extension_time = extension_time;
-  kept.close_time = close_time;
+  Absorb(kept, s.order, moment(s.returned, s.order.return_time),
+         moment(s.extension_requested, s.order.extension_time),
+         moment(s.closed, s.order.close_time));
 }
 
 namespace {
