@@ -54,6 +54,21 @@ until_ok() {
   until "$@" >/dev/null 2>&1; do [ "$SECONDS" -lt "$end" ] || return 1; done
 }
 
+# free_port: a loopback port the kernel has just handed out (for a service that must keep its port).
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+# suite_secrets: what Kubernetes would mount for the whole suite, in $work: field-keys, the shared
+# identity key (exported as JIBAN_IDENTITY_KEY_FILE) and the gateway's auth.json (one HS256 key).
+suite_secrets() {
+  local secret
+  field_keys "$work/field-keys"
+  python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode(),end="")' >"$work/identity-key"
+  export JIBAN_IDENTITY_KEY_FILE="$work/identity-key"
+  secret=$(python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())')
+  printf '{"issuer":"jiban-smoke","audience":"jiban","keys":[{"kid":"s1","alg":"HS256","secret":"%s"}]}' \
+    "$secret" >"$work/auth.json"
+}
+
 # field_keys FILE: development keys for sealed personal data (JIBAN_FIELD_KEYS_FILE).
 field_keys() {
   python3 -c 'import base64,os;k=lambda:base64.b64encode(os.urandom(32)).decode();print(f"active=k1;k1={k()};index={k()}",end="")' >"$1"

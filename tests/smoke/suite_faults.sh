@@ -31,16 +31,9 @@ JIBAN_TEST_MYSQL_DSN=$(cat "$work/db-dsn")
 services=(intake routing escalation assessment bundle)
 service_databases faults "${services[@]}"
 on_exit='bash "$root/tests/mariadb.sh" stop "$work/db" >/dev/null 2>&1 || true'
-field_keys "$work/field-keys"
-python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode(),end="")' >"$work/identity-key"
-export JIBAN_IDENTITY_KEY_FILE="$work/identity-key"
-secret=$(python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())')
-cat >"$work/auth.json" <<EOF
-{"issuer":"jiban-faults","audience":"jiban","keys":[{"kid":"f1","alg":"HS256","secret":"$secret"}]}
-EOF
+suite_secrets
 
 declare -A grpc metrics pid env_of
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 for s in "${services[@]}" gateway; do grpc[$s]=127.0.0.1:$(free_port); done
 env_of[intake]="JIBAN_FIELD_KEYS_FILE=$work/field-keys JIBAN_ROUTING_ADDR=${grpc[routing]}"
 env_of[routing]="JIBAN_INTAKE_ADDR=${grpc[intake]}"

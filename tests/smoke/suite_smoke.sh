@@ -21,14 +21,7 @@ smoke_setup suite
 services=(intake routing escalation assessment bundle)
 service_databases suite "${services[@]}"
 
-# Secrets, as Kubernetes would mount them.
-field_keys "$work/field-keys"
-python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode(),end="")' >"$work/identity-key"
-secret=$(python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())')
-cat >"$work/auth.json" <<EOF
-{"issuer":"jiban-smoke","audience":"jiban","keys":[{"kid":"s1","alg":"HS256","secret":"$secret"}]}
-EOF
-export JIBAN_IDENTITY_KEY_FILE="$work/identity-key"
+suite_secrets  # as Kubernetes would mount them
 
 # 1. Migrations the way the Kubernetes Job runs them; a second run has nothing to do.
 for s in "${services[@]}"; do
@@ -53,7 +46,7 @@ start() {  # name, env assignments... → the service's addresses in grpc[name],
 }
 declare -A metrics grpc
 # Intake and routing follow each other: routing's port is chosen first so intake can be told it.
-routing_port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+routing_port=$(free_port)
 dsn intake >"$work/intake-dsn"  # a secret may come from a file (a mounted Secret)
 start intake JIBAN_DB_DSN_FILE="$work/intake-dsn" JIBAN_FIELD_KEYS_FILE="$work/field-keys" \
   JIBAN_ROUTING_ADDR="127.0.0.1:$routing_port"
@@ -163,7 +156,7 @@ imported=$(as "$clerk" --json requests --nature=suggestion --page-size=100 \
 [ "$imported" = 20 ] || fail "import made $imported requests, want 20"
 
 # 8. Prometheus scrapes every service and evaluates the shipped rules.
-prom_port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+prom_port=$(free_port)
 {
   printf 'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n'
   printf 'rule_files:\n  - %s\n' "$root/deploy/prometheus/rules.yml"
