@@ -13,6 +13,17 @@ trap cleanup EXIT
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }  # resident now
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }  # resident at its peak
 
+# Development secrets, made once per run: $keys (JIBAN_FIELD_KEYS for sealed personal data) and
+# $work/auth.json (the gateway's JIBAN_AUTH_FILE, one HS256 key for `jiban-gateway mint`).
+keys=$(node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
+  process.stdout.write(`active=k1;k1=${k()};index=${k()}`)')
+node -e 'const k=require("crypto").randomBytes(32).toString("base64");process.stdout.write(JSON.stringify(
+  {issuer:"bench",audience:"jiban",keys:[{kid:"b1",alg:"HS256",secret:k}]}))' >"$work/auth.json"
+# A loopback port the kernel has just handed out (for a server that must keep its port).
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
 start() {  # log file, command... → sets started_port and started_pid
   local log=$1
   shift
@@ -30,17 +41,12 @@ start() {  # log file, command... → sets started_port and started_pid
 # in front of it with its rate limits out of the way; the extra NAME=value words go to the
 # gateway. Sets intake_port, intake_pid, gateway_port, gateway_pid and token (a window clerk's).
 start_intake_behind_gateway() {
-  local dsn=$1 keys secret
+  local dsn=$1
   shift
-  keys=$(node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
-    process.stdout.write(`active=k1;k1=${k()};index=${k()}`)')
   JIBAN_DB_DSN="$dsn" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_DB_POOL_SIZE=64 JIBAN_METRICS_ADDR= \
     JIBAN_FIELD_KEYS="$keys" start "$work/intake.log" "$bin/services/intake/jiban-intake"
   intake_port=$started_port
   intake_pid=$started_pid
-  secret=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))')
-  printf '{"issuer":"bench","audience":"jiban","keys":[{"kid":"b1","alg":"HS256","secret":"%s"}]}' \
-    "$secret" >"$work/auth.json"
   start "$work/gateway.log" env JIBAN_AUTH_FILE="$work/auth.json" \
     JIBAN_INTAKE_ADDR="127.0.0.1:$intake_port" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_METRICS_ADDR= \
     JIBAN_HTTP_ADDR= JIBAN_RATE_PER_PRINCIPAL=100000 JIBAN_RATE_PER_ADDRESS=100000 "$@" \

@@ -22,7 +22,7 @@ results+=("$("$bin/bench/jiban-bench" --target=127.0.0.1:"$started_port" --rpc=e
   --concurrency="$concurrency" --seconds="$seconds" --label="baseline (gRPC + 1 durable INSERT)")")
 kill -TERM "$started_pid"; wait "$started_pid" || true  # one server at a time: 2 cores
 
-http_port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+http_port=$(free_port)
 start_intake_behind_gateway "mysql://root@127.0.0.1:$port/http_intake" \
   JIBAN_HTTP_ADDR="127.0.0.1:$http_port" JIBAN_HTTP_THREADS=64
 idle="intake $(($(rss_kb "$intake_pid") / 1024)) MiB, gateway $(($(rss_kb "$gateway_pid") / 1024)) MiB"

@@ -26,8 +26,6 @@ done
 # Real citizen messages as request texts when ../shared/data is beside the repository.
 texts="$root/../shared/data/taidi2020c_msgs/attachment3_msgs_votes.tsv"
 [ -f "$texts" ] || { echo "bench: $texts not found; using one template text" >&2; texts=""; }
-keys=$(node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
-  process.stdout.write(`active=k1;k1=${k()};index=${k()}`)')
 results=()
 memory=()
 for dialect in mysql sqlite; do

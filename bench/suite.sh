@@ -43,11 +43,6 @@ baseline=$("$bin/bench/jiban-bench" --target=127.0.0.1:"$started_port" --rpc=ech
 kill -TERM "$started_pid"; wait "$started_pid" || true
 
 # The suite, each service on its own database, a classifier when the training data is beside us.
-keys=$(node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
-  process.stdout.write(`active=k1;k1=${k()};index=${k()}`)')
-secret=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))')
-printf '{"issuer":"bench","audience":"jiban","keys":[{"kid":"b1","alg":"HS256","secret":"%s"}]}' \
-  "$secret" >"$work/auth.json"
 model=()
 if [ -f "$root/../shared/data/taidi2020c_msgs/train.tsv" ]; then
   "$bin/services/routing/jiban-routing" train --data="$root/../shared/data/taidi2020c_msgs/train.tsv" \
@@ -56,7 +51,7 @@ if [ -f "$root/../shared/data/taidi2020c_msgs/train.tsv" ]; then
 fi
 declare -A grpc pid
 for s in "${services[@]}" gateway; do
-  grpc[$s]=127.0.0.1:$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  grpc[$s]=127.0.0.1:$(free_port)
 done
 declare -A extra=(
   [intake]="JIBAN_FIELD_KEYS=$keys JIBAN_ROUTING_ADDR=${grpc[routing]} JIBAN_DB_POOL_SIZE=64"

@@ -17,8 +17,6 @@ bash tests/mariadb.sh start "$work/mariadb" >/dev/null
 port=$(cat "$work/mariadb/port")
 texts="$root/../shared/data/taidi2020c_msgs/attachment3_msgs_votes.tsv"
 [ -f "$texts" ] || texts=""
-keys=$(node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
-  process.stdout.write(`active=k1;k1=${k()};index=${k()}`)')
 n=0
 echo "| intake run with | req/s | p50 ms | p99 ms | errors |"
 echo "|---|---:|---:|---:|---:|"
