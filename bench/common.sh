@@ -12,6 +12,7 @@ trap cleanup EXIT
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }  # resident now
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }  # resident at its peak
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }      # user + system CPU so far
 
 # Development secrets, made once per run: $keys (JIBAN_FIELD_KEYS for sealed personal data) and
 # $work/auth.json (the gateway's JIBAN_AUTH_FILE, one HS256 key for `jiban-gateway mint`).

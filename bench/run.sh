@@ -28,6 +28,23 @@ texts="$root/../shared/data/taidi2020c_msgs/attachment3_msgs_votes.tsv"
 [ -f "$texts" ] || { echo "bench: $texts not found; using one template text" >&2; texts=""; }
 results=()
 memory=()
+db_pid=$(cat "$work/mariadb/mysqld.pid")
+# measure SERVER_PID DB_PID|- jiban-bench-args...: one jiban-bench run, its JSON line extended with
+# the CPU time the server and MariaDB spent per call (ms), averaged over jiban-bench's 2 s warm-up
+# and its window at the window's rate.
+measure() {
+  local server=$1 db=$2 s0 d0=0 out
+  shift 2
+  s0=$(cpu_ticks "$server")
+  [ "$db" = - ] || d0=$(cpu_ticks "$db")
+  out=$("$bin/bench/jiban-bench" "$@" || true)
+  node -e 'const [line, server, db, tick, secs] = process.argv.slice(1);
+    const r = JSON.parse(line); const calls = r.rps * (Number(secs) + 2);
+    const ms = (t) => calls > 0 ? (1000 * Number(t) / Number(tick) / calls).toFixed(3) : "";
+    r.server_cpu_ms = ms(server); r.db_cpu_ms = db === "-" ? "" : ms(db);
+    console.log(JSON.stringify(r));' "$out" $(($(cpu_ticks "$server") - s0)) \
+    "$([ "$db" = - ] && echo - || echo $(($(cpu_ticks "$db") - d0)))" "$(getconf CLK_TCK)" "$seconds"
+}
 for dialect in mysql sqlite; do
   if [ "$dialect" = mysql ]; then
     base_dsn="mysql://root@127.0.0.1:$port/bench_baseline"
@@ -35,19 +52,20 @@ for dialect in mysql sqlite; do
   else
     base_dsn="sqlite:$work/baseline.db"
     intake_dsn="sqlite:$work/intake.db"
+    db_pid=-
   fi
   JIBAN_DB_DSN="$base_dsn" JIBAN_GRPC_ADDR=127.0.0.1:0 \
     start "$work/baseline-$dialect.log" "$bin/bench/jiban-bench-baseline"
-  results+=("$("$bin/bench/jiban-bench" --target=127.0.0.1:"$started_port" --rpc=echo \
-    --concurrency="$concurrency" --seconds="$seconds" --label="baseline ($dialect)" || true)")
+  results+=("$(measure "$started_pid" "$db_pid" --target=127.0.0.1:"$started_port" --rpc=echo \
+    --concurrency="$concurrency" --seconds="$seconds" --label="baseline ($dialect)")")
   kill -TERM "$started_pid"; wait "$started_pid" || true  # one server at a time: 2 cores
   JIBAN_DB_DSN="$intake_dsn" JIBAN_GRPC_ADDR=127.0.0.1:0 JIBAN_DB_POOL_SIZE=64 \
     JIBAN_METRICS_ADDR=127.0.0.1:0 JIBAN_FIELD_KEYS="$keys" \
     start "$work/intake-$dialect.log" "$bin/services/intake/jiban-intake"
   idle_rss=$(rss_kb "$started_pid")
-  results+=("$("$bin/bench/jiban-bench" --target=127.0.0.1:"$started_port" --rpc=intake.submit \
-    --concurrency="$concurrency" --seconds="$seconds" --texts="$texts" \
-    --label="intake.SubmitRequest ($dialect)" || true)")
+  results+=("$(measure "$started_pid" "$db_pid" --target=127.0.0.1:"$started_port" \
+    --rpc=intake.submit --concurrency="$concurrency" --seconds="$seconds" --texts="$texts" \
+    --label="intake.SubmitRequest ($dialect)")")
   peak_rss=$(hwm_kb "$started_pid")
   kill -TERM "$started_pid"; wait "$started_pid" || true
   memory+=("intake ($dialect): $((idle_rss / 1024)) MiB idle, $((peak_rss / 1024)) MiB peak")
@@ -55,12 +73,12 @@ done
 
 node -e '
 const rows = process.argv.slice(1).map(JSON.parse);
-console.log("| what | req/s | × baseline | p50 ms | p99 ms | p99 × baseline | p99.9 ms | errors |");
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+console.log("| what | req/s | × baseline | p50 ms | p99 ms | p99 × baseline | p99.9 ms | errors | server CPU ms/call | MariaDB CPU ms/call |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (let i = 0; i < rows.length; i += 2) {
   const base = rows[i];
   for (const r of [rows[i], rows[i + 1]]) {
-    console.log(`| ${r.label} | ${r.rps} | ${(r.rps / base.rps).toFixed(2)} | ${r.p50_ms} | ${r.p99_ms} | ${(r.p99_ms / base.p99_ms).toFixed(2)} | ${r.p999_ms} | ${r.errors} |`);
+    console.log(`| ${r.label} | ${r.rps} | ${(r.rps / base.rps).toFixed(2)} | ${r.p50_ms} | ${r.p99_ms} | ${(r.p99_ms / base.p99_ms).toFixed(2)} | ${r.p999_ms} | ${r.errors} | ${r.server_cpu_ms} | ${r.db_cpu_ms || "–"} |`);
   }
 }
 ' "${results[@]}"

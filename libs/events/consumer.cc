@@ -121,7 +121,10 @@ absl::Status Consumer::Start() {
     return created.status();
   }
   absl::MutexLock lock(&mu_);
-  if (!thread_.joinable() && !stop_) thread_ = std::thread([this] { Loop(); });
+  if (!thread_.joinable() && !stop_) {
+    thread_ = std::thread([this] { Loop(); });
+    head_thread_ = std::thread([this] { PollHead(); });
+  }
   return absl::OkStatus();
 }
 
@@ -132,6 +135,26 @@ void Consumer::Stop() {
     if (active_ != nullptr) active_->TryCancel();
   }
   if (thread_.joinable()) thread_.join();
+  if (head_thread_.joinable()) head_thread_.join();
+}
+
+void Consumer::SetLag() {
+  if (cursor_read_) {
+    lag_.Set(static_cast<double>(std::max<int64_t>(0, source_head_ - applied_through_)));
+  }
+}
+
+void Consumer::PollHead() {
+  do {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+    jiban::events::v1::GetHeadResponse response;
+    if (stub_->GetHead(&context, jiban::events::v1::GetHeadRequest(), &response).ok()) {
+      absl::MutexLock lock(&mu_);
+      source_head_ = std::max(source_head_, response.head_sequence());
+      SetLag();
+    }
+  } while (Backoff(options_.head_interval));
 }
 
 absl::StatusOr<int64_t> Consumer::Cursor() {
@@ -206,6 +229,8 @@ void Consumer::Loop() {
       absl::MutexLock lock(&mu_);
       if (stop_) return;
       active_ = &context;
+      applied_through_ = std::max(applied_through_, *cursor);
+      cursor_read_ = true;
     }
     jiban::events::v1::StreamEventsRequest request;
     request.set_after_sequence(*cursor);
@@ -239,7 +264,9 @@ void Consumer::Loop() {
           *cursor = batch.back()->sequence();
           backoff = absl::Milliseconds(50);
         }
-        lag_.Set(static_cast<double>(std::max<int64_t>(0, head - *cursor)));
+        absl::MutexLock lock(&mu_);
+        source_head_ = std::max(source_head_, head);
+        SetLag();
       }
       if (!healthy) context.TryCancel();  // ends the reader's Read before `ahead` joins it
     }

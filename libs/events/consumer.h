@@ -33,6 +33,9 @@ struct ConsumerOptions {
   std::string name;  // unique per consuming service and source, e.g. "routing<-intake"
   std::shared_ptr<grpc::Channel> source;
   absl::Duration max_backoff = absl::Seconds(5);
+  // How often the source's head is asked for (GetHead), so that the lag gauge also counts what a
+  // held-back stream has not delivered yet (a slow apply, flow control).
+  absl::Duration head_interval = absl::Seconds(1);
 };
 
 class Consumer {
@@ -58,7 +61,10 @@ class Consumer {
 
  private:
   void Loop();
+  void PollHead();                 // the head poller's loop
   bool Backoff(absl::Duration d);  // false when stopping
+  // lag = the newest head heard of − what is applied, once the cursor is known.
+  void SetLag() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const ConsumerOptions options_;
   db::Database& db_;
@@ -72,7 +78,10 @@ class Consumer {
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
   int64_t applied_through_ ABSL_GUARDED_BY(mu_) = 0;
+  bool cursor_read_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t source_head_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
+  std::thread head_thread_;
 };
 
 }  // namespace jiban::events

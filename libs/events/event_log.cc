@@ -129,8 +129,7 @@ absl::StatusOr<EventLog::Batch> EventLog::Read(int64_t after, int limit) {
       db_.Query("SELECT seq, event_id, type_url, payload, aggregate_id, request_id, trace_id,"
                 " occurred_at_ms FROM jiban_events WHERE seq > ? ORDER BY seq LIMIT ?",
                 {after, limit}));
-  JIBAN_ASSIGN_OR_RETURN(auto head, db_.Query("SELECT next_seq FROM jiban_event_sequencer"));
-  batch.head_sequence = head.empty() ? 0 : head.front().Int(0) - 1;
+  JIBAN_ASSIGN_OR_RETURN(batch.head_sequence, Head());
   batch.events.reserve(rows.size());
   for (const auto& row : rows) {
     auto& e = batch.events.emplace_back();
@@ -149,6 +148,11 @@ absl::StatusOr<EventLog::Batch> EventLog::Read(int64_t after, int limit) {
     batch.head_sequence = std::max(batch.head_sequence, batch.events.back().sequence());
   }
   return batch;
+}
+
+absl::StatusOr<int64_t> EventLog::Head() {
+  JIBAN_ASSIGN_OR_RETURN(auto head, db_.Query("SELECT next_seq FROM jiban_event_sequencer"));
+  return head.empty() ? 0 : head.front().Int(0) - 1;
 }
 
 void EventLog::WaitForEvents(int64_t after, absl::Duration timeout) {

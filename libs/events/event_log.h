@@ -70,6 +70,8 @@ class EventLog {
   };
   // Numbered events with sequence > after, in order, at most `limit`.
   absl::StatusOr<Batch> Read(int64_t after, int limit);
+  // The highest sequence numbered so far (by any replica); 0 when none.
+  absl::StatusOr<int64_t> Head();
 
   // Blocks until events after `after` may be readable, `timeout` passes, or Stop() is called.
   void WaitForEvents(int64_t after, absl::Duration timeout);

@@ -56,8 +56,10 @@ struct Fixture {
 
   void StartConsumer(Handler extra = nullptr) {
     consumer = std::make_unique<Consumer>(
-        ConsumerOptions{
-            .name = "test<-producer", .source = channel, .max_backoff = absl::Milliseconds(50)},
+        ConsumerOptions{.name = "test<-producer",
+                        .source = channel,
+                        .max_backoff = absl::Milliseconds(50),
+                        .head_interval = absl::Milliseconds(20)},
         consumer_db->db(),
         [this, extra](db::Transaction& tx, const v1::Event& e) -> absl::Status {
           if (extra) {
@@ -145,6 +147,58 @@ TEST_CASE("a committed event reaches the consumer exactly once, a rolled-back on
   CHECK(f.consumer->Apply(batch.events[0]).ok());
   CHECK(f.SeenMarkers().size() == 3);
   CHECK(GaugeValue(f.registry, "jiban_event_consumer_lag_events") == 0);
+}
+
+// Polls `condition` until it holds or `timeout` passes (for values with nothing to wait on, such as
+// a gauge); true when it held.
+bool Eventually(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(30)) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!condition()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return true;
+}
+
+TEST_CASE("the lag gauge counts the backlog while an apply is stuck, and returns to 0") {
+  auto dialect = GENERATE(from_range(testing::Drivers()));
+  INFO("driver " << testing::DialectName(dialect));
+  Fixture f(dialect);
+  absl::Notification entered, release;
+  f.StartConsumer([&](db::Transaction&, const v1::Event&) -> absl::Status {
+    if (!entered.HasBeenNotified()) entered.Notify();
+    release.WaitForNotification();
+    return absl::OkStatus();
+  });
+  REQUIRE(f.Produce("first").ok());
+  REQUIRE(entered.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  // The consumer is stuck in its first apply: nothing it streams is looked at, so only the head
+  // it asks for tells it how far behind it is.
+  constexpr int kMore = 300;
+  for (int i = 0; i < kMore; ++i) REQUIRE(f.Produce(absl::StrCat("more-", i)).ok());
+  const auto lag = [&] { return GaugeValue(f.registry, "jiban_event_consumer_lag_events"); };
+  CHECK(Eventually([&] { return lag() == kMore + 1; }));
+  release.Notify();
+  REQUIRE(f.WaitApplied(kMore + 1));
+  CHECK(Eventually([&] { return lag() == 0; }));
+  CHECK(f.consumer->Cursor().value() == kMore + 1);
+}
+
+TEST_CASE("GetHead answers the highest sequence numbered") {
+  auto dialect = GENERATE(from_range(testing::Drivers()));
+  Fixture f(dialect);
+  auto stub = v1::EventLogService::NewStub(f.channel);
+  const auto head = [&] {
+    grpc::ClientContext ctx;
+    v1::GetHeadResponse response;
+    REQUIRE(stub->GetHead(&ctx, v1::GetHeadRequest(), &response).ok());
+    return response.head_sequence();
+  };
+  CHECK(head() == 0);
+  REQUIRE(f.Produce("one").ok());
+  REQUIRE(f.Produce("two").ok());
+  REQUIRE(f.log.SequencePending().ok());
+  CHECK(head() == 2);
 }
 
 TEST_CASE("many concurrent writers: every committed event is consumed exactly once, in order") {

@@ -48,4 +48,12 @@ grpc::Status EventLogService::StreamEvents(
   return grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled");
 }
 
+grpc::Status EventLogService::GetHead(grpc::ServerContext*, const jiban::events::v1::GetHeadRequest*,
+                                      jiban::events::v1::GetHeadResponse* response) {
+  auto head = log_.Head();
+  if (!head.ok()) return ToGrpcStatus(head.status());
+  response->set_head_sequence(*head);
+  return grpc::Status::OK;
+}
+
 }  // namespace jiban::events

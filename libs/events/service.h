@@ -14,6 +14,8 @@ class EventLogService final : public jiban::events::v1::EventLogService::Service
   grpc::Status StreamEvents(
       grpc::ServerContext* context, const jiban::events::v1::StreamEventsRequest* request,
       grpc::ServerWriter<jiban::events::v1::StreamEventsResponse>* writer) override;
+  grpc::Status GetHead(grpc::ServerContext* context, const jiban::events::v1::GetHeadRequest* request,
+                       jiban::events::v1::GetHeadResponse* response) override;
 
  private:
   EventLog& log_;
