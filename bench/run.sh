@@ -33,17 +33,18 @@ db_pid=$(cat "$work/mariadb/mysqld.pid")
 # the CPU time the server and MariaDB spent per call (ms), averaged over jiban-bench's 2 s warm-up
 # and its window at the window's rate.
 measure() {
-  local server=$1 db=$2 s0 d0=0 out
+  local server=$1 db=$2 s0 d0 out db_ticks=-
   shift 2
   s0=$(cpu_ticks "$server")
   [ "$db" = - ] || d0=$(cpu_ticks "$db")
   out=$("$bin/bench/jiban-bench" "$@" || true)
+  [ "$db" = - ] || db_ticks=$(($(cpu_ticks "$db") - d0))
   node -e 'const [line, server, db, tick, secs] = process.argv.slice(1);
     const r = JSON.parse(line); const calls = r.rps * (Number(secs) + 2);
     const ms = (t) => calls > 0 ? (1000 * Number(t) / Number(tick) / calls).toFixed(3) : "";
     r.server_cpu_ms = ms(server); r.db_cpu_ms = db === "-" ? "" : ms(db);
-    console.log(JSON.stringify(r));' "$out" $(($(cpu_ticks "$server") - s0)) \
-    "$([ "$db" = - ] && echo - || echo $(($(cpu_ticks "$db") - d0)))" "$(getconf CLK_TCK)" "$seconds"
+    console.log(JSON.stringify(r));' "$out" "$(($(cpu_ticks "$server") - s0))" "$db_ticks" \
+    "$(getconf CLK_TCK)" "$seconds"
 }
 for dialect in mysql sqlite; do
   if [ "$dialect" = mysql ]; then
