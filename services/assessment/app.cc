@@ -93,7 +93,8 @@ absl::StatusOr<std::unique_ptr<AssessmentApp>> AssessmentApp::Create(const Asses
     auto consumer = std::make_unique<events::Consumer>(
         events::ConsumerOptions{
             .name = name,
-            .source = grpc::CreateChannel(*address, grpc::InsecureChannelCredentials())},
+            .source = grpc::CreateChannel(*address, grpc::InsecureChannelCredentials()),
+            .on_progress = server::ConsumerProgressLog(server.logger(), name)},
         *app->db_,
         [decoder = std::make_shared<FactDecoder>()](
             db::Transaction& tx, const jiban::events::v1::Event& e) -> absl::Status {
@@ -174,7 +175,8 @@ int RunStandalone(const char* program, const std::vector<std::string>& args) {
       return 1;
     }
     std::cout << "facts forgotten: the next start replays intake's, routing's and escalation's"
-                 " events from sequence 0\n";
+                 " events from sequence 0; its log shows each replay's progress every 5 s"
+                 " (\"consumer catching up\", then \"consumer caught up\")\n";
     return 0;
   }
   if (!args.empty()) {

@@ -210,6 +210,7 @@ v1::SubItemScore ToProto(const SubItemScore& s) {
   p.set_target(s.target);
   p.set_points(static_cast<double>(s.centipoints) / 100);
   p.set_max_points(s.max_points);
+  p.set_against_count(s.against_count);
   for (const std::string& id : s.against) p.add_against_ids(id);
   return p;
 }
@@ -265,6 +266,7 @@ UnitScore FromProto(const v1::UnitScore& p) {
                            .target = s.target(),
                            .centipoints = std::llround(s.points() * 100),
                            .max_points = s.max_points(),
+                           .against_count = s.against_count(),
                            .against = {s.against_ids().begin(), s.against_ids().end()}});
   }
   return u;

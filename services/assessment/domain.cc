@@ -25,118 +25,23 @@ bool By(const std::optional<absl::Time>& t, absl::Time as_of) { return t && *t <
 
 int64_t Centi(double points) { return std::llround(points * 100); }
 
-// The rate metrics: which orders are due and which of them count in favour.
-struct Tally {
-  double numerator = 0;
-  double denominator = 0;
-  std::vector<std::string> against;
-  void Count(bool good, const std::string& id) {
-    denominator++;
-    if (good) {
-      numerator++;
-    } else {
-      against.push_back(id);
-    }
-  }
-};
+using Tally = Scorer::Tally;
 
-// A unit's facts as scoring reads them: the orders that count and each one's evaluation.
-struct Counted {
-  std::vector<const OrderFacts*> orders;                            // not cancelled, not excluded
-  absl::flat_hash_map<std::string, const Evaluation*> evaluations;  // by as-of, not set aside
-};
-
-Counted Index(const UnitFacts& f, absl::Time as_of) {
-  absl::flat_hash_set<std::string> excluded(f.excluded_orders.begin(), f.excluded_orders.end());
-  absl::flat_hash_set<std::string> set_aside(f.set_aside_requests.begin(),
-                                             f.set_aside_requests.end());
-  Counted c;
-  for (const OrderFacts& o : f.orders) {
-    if (!o.cancelled && !excluded.contains(o.order_id)) c.orders.push_back(&o);
+// Counts one due order (case): in favour, or against.
+void Count(Tally& t, bool good, const std::string& id, bool keep) {
+  t.denominator++;
+  if (good) {
+    t.numerator++;
+  } else {
+    t.against_count++;
+    if (keep) t.against.push_back(id);
   }
-  for (const Evaluation& e : f.evaluations) {
-    if (e.time <= as_of && !set_aside.contains(e.request_id)) c.evaluations[e.request_id] = &e;
-  }
-  return c;
 }
-
-Tally Measure(const SubItem& item, const UnitFacts& f, const Counted& counted, absl::Time as_of) {
-  Tally t;
-  if (item.metric == Metric::kLights) {
-    const double red = item.red_weight > 0 ? item.red_weight : 1;
-    for (const LightFact& l : f.lights) {
-      if (l.raised > as_of) continue;
-      t.numerator += l.red ? red : 1;
-      t.against.push_back(l.light_id);
-    }
-    return t;
-  }
-  if (item.metric == Metric::kCasesRectified) {
-    for (const CaseFact& c : f.cases) {
-      if (c.opened > as_of) continue;
-      const bool rectified = By(c.rectified, as_of);
-      if (c.deadline > as_of && !rectified) continue;  // not yet due
-      t.Count(rectified && *c.rectified <= c.deadline, c.case_id);
-    }
-    return t;
-  }
-  if (item.metric == Metric::kProactiveWork) {
-    t.numerator = static_cast<double>(f.proactive);
-    return t;
-  }
-  for (const OrderFacts* order : counted.orders) {
-    const OrderFacts& o = *order;
-    const bool returned = By(o.return_time, as_of);
-    const bool replied = By(o.reply_time, as_of);
-    const bool closed = By(o.close_time, as_of);
-    const bool reply_due = o.deadline <= as_of || replied;
-    switch (item.metric) {
-      case Metric::kSignForOnTime: {
-        std::optional<absl::Time> responded;
-        if (By(o.sign_time, as_of)) responded = o.sign_time;
-        if (returned && (!responded || *o.return_time < *responded)) responded = o.return_time;
-        if (o.sign_for_deadline > as_of && !responded) break;
-        t.Count(responded && *responded <= o.sign_for_deadline, o.order_id);
-        break;
-      }
-      case Metric::kHandledOnTime:
-        if (!returned && reply_due) t.Count(replied && *o.reply_time <= o.deadline, o.order_id);
-        break;
-      case Metric::kResponseRate:
-        if (!returned && reply_due) t.Count(replied || closed, o.order_id);
-        break;
-      case Metric::kReturnRate:
-        // The rate counts what went wrong: a returned order is the numerator.
-        t.denominator++;
-        if (returned) {
-          t.numerator++;
-          t.against.push_back(o.order_id);
-        }
-        break;
-      case Metric::kExtensionRate:
-        t.denominator++;
-        if (By(o.extension_time, as_of)) {
-          t.numerator++;
-          t.against.push_back(o.order_id);
-        }
-        break;
-      case Metric::kResolutionRate:
-      case Metric::kSatisfactionRate: {
-        auto e = counted.evaluations.find(o.request_id);
-        if (!o.lead || e == counted.evaluations.end()) break;
-        t.Count(
-            item.metric == Metric::kResolutionRate ? e->second->resolved : !e->second->dissatisfied,
-            o.order_id);
-        break;
-      }
-      case Metric::kProblemsCleared:
-        if (!returned) t.Count(replied || closed, o.order_id);
-        break;
-      default:
-        break;
-    }
-  }
-  return t;
+// Counts what went wrong as the numerator (returns, extensions, lights).
+void CountAgainst(Tally& t, double weight, const std::string& id, bool keep) {
+  t.numerator += weight;
+  t.against_count++;
+  if (keep) t.against.push_back(id);
 }
 
 }  // namespace
@@ -438,24 +343,132 @@ absl::StatusOr<ObjectionState> Decide(ObjectionState state, Decision d) {
   return d == Decision::kApprove ? ObjectionState::kApproved : ObjectionState::kRefused;
 }
 
-UnitScore Score(const Scheme& scheme, const UnitFacts& facts, const Period& period,
-                absl::Time as_of) {
-  UnitScore u{.unit_id = facts.unit_id,
-              .unit_name = facts.unit_name,
-              .unit_class = facts.unit_class,
-              .period = period.key,
-              .scheme_version = scheme.version,
-              .as_of = as_of};
-  const Counted counted = Index(facts, as_of);
-  u.orders = static_cast<int>(counted.orders.size());
-  for (const LightFact& l : facts.lights) {
-    if (l.red && l.raised <= as_of) u.red_lights++;
+Scorer::Scorer(Scheme scheme, Period period, absl::Time as_of, Against keep)
+    : scheme_(std::move(scheme)),
+      period_(std::move(period)),
+      as_of_(as_of),
+      keep_(std::move(keep)) {}
+
+void Scorer::Start(const UnitFacts& unit) {
+  unit_ = UnitFacts{.unit_id = unit.unit_id,
+                    .unit_name = unit.unit_name,
+                    .unit_class = unit.unit_class,
+                    .proactive = unit.proactive};
+  excluded_ = {unit.excluded_orders.begin(), unit.excluded_orders.end()};
+  set_aside_ = {unit.set_aside_requests.begin(), unit.set_aside_requests.end()};
+  tallies_.assign(scheme_.sub_items.size(), Tally{});
+  orders_seen_ = lights_seen_ = cases_seen_ = 0;
+  orders_ = red_lights_ = 0;
+}
+
+void Scorer::Add(const UnitFacts& page) {
+  orders_seen_ += static_cast<int64_t>(page.orders.size());
+  lights_seen_ += static_cast<int64_t>(page.lights.size());
+  cases_seen_ += static_cast<int64_t>(page.cases.size());
+  for (const OrderFacts& o : page.orders) {
+    if (!o.cancelled && !excluded_.contains(o.order_id)) orders_++;
   }
-  for (const ContentWeight& c : scheme.contents) {
+  for (const LightFact& l : page.lights) {
+    if (l.red && l.raised <= as_of_) red_lights_++;
+  }
+  for (size_t i = 0; i < scheme_.sub_items.size(); ++i) {
+    Measure(scheme_.sub_items[i], page, tallies_[i]);
+  }
+}
+
+void Scorer::Measure(const SubItem& item, const UnitFacts& page, Tally& t) const {
+  const bool keep = keep_.Keeps(item.id);
+  if (item.metric == Metric::kLights) {
+    const double red = item.red_weight > 0 ? item.red_weight : 1;
+    for (const LightFact& l : page.lights) {
+      if (l.raised <= as_of_) CountAgainst(t, l.red ? red : 1, l.light_id, keep);
+    }
+    return;
+  }
+  if (item.metric == Metric::kCasesRectified) {
+    for (const CaseFact& c : page.cases) {
+      if (c.opened > as_of_) continue;
+      const bool rectified = By(c.rectified, as_of_);
+      if (c.deadline > as_of_ && !rectified) continue;  // not yet due
+      Count(t, rectified && *c.rectified <= c.deadline, c.case_id, keep);
+    }
+    return;
+  }
+  if (item.metric == Metric::kProactiveWork) return;  // unit-wide: see Finish
+  // The page's evaluations that count: by the as-of instant, not set aside by an appeal.
+  absl::flat_hash_map<std::string, const Evaluation*> evaluations;
+  if (item.metric == Metric::kResolutionRate || item.metric == Metric::kSatisfactionRate) {
+    for (const Evaluation& e : page.evaluations) {
+      if (e.time <= as_of_ && !set_aside_.contains(e.request_id)) evaluations[e.request_id] = &e;
+    }
+  }
+  for (const OrderFacts& o : page.orders) {
+    if (o.cancelled || excluded_.contains(o.order_id)) continue;
+    const bool returned = By(o.return_time, as_of_);
+    const bool replied = By(o.reply_time, as_of_);
+    const bool closed = By(o.close_time, as_of_);
+    const bool reply_due = o.deadline <= as_of_ || replied;
+    switch (item.metric) {
+      case Metric::kSignForOnTime: {
+        std::optional<absl::Time> responded;
+        if (By(o.sign_time, as_of_)) responded = o.sign_time;
+        if (returned && (!responded || *o.return_time < *responded)) responded = o.return_time;
+        if (o.sign_for_deadline > as_of_ && !responded) break;
+        Count(t, responded && *responded <= o.sign_for_deadline, o.order_id, keep);
+        break;
+      }
+      case Metric::kHandledOnTime:
+        if (!returned && reply_due) {
+          Count(t, replied && *o.reply_time <= o.deadline, o.order_id, keep);
+        }
+        break;
+      case Metric::kResponseRate:
+        if (!returned && reply_due) Count(t, replied || closed, o.order_id, keep);
+        break;
+      case Metric::kReturnRate:
+        // The rate counts what went wrong: a returned order is the numerator.
+        t.denominator++;
+        if (returned) CountAgainst(t, 1, o.order_id, keep);
+        break;
+      case Metric::kExtensionRate:
+        t.denominator++;
+        if (By(o.extension_time, as_of_)) CountAgainst(t, 1, o.order_id, keep);
+        break;
+      case Metric::kResolutionRate:
+      case Metric::kSatisfactionRate: {
+        auto e = evaluations.find(o.request_id);
+        if (!o.lead || e == evaluations.end()) break;
+        Count(
+            t,
+            item.metric == Metric::kResolutionRate ? e->second->resolved : !e->second->dissatisfied,
+            o.order_id, keep);
+        break;
+      }
+      case Metric::kProblemsCleared:
+        if (!returned) Count(t, replied || closed, o.order_id, keep);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+UnitScore Scorer::Finish() const {
+  UnitScore u{.unit_id = unit_.unit_id,
+              .unit_name = unit_.unit_name,
+              .unit_class = unit_.unit_class,
+              .period = period_.key,
+              .scheme_version = scheme_.version,
+              .as_of = as_of_,
+              .orders = orders_,
+              .red_lights = red_lights_};
+  for (const ContentWeight& c : scheme_.contents) {
     u.contents.push_back({.content = c.content, .name = c.name, .max_points = c.points});
   }
-  for (const SubItem& item : scheme.sub_items) {
-    Tally t = Measure(item, facts, counted, as_of);
+  for (size_t i = 0; i < scheme_.sub_items.size(); ++i) {
+    const SubItem& item = scheme_.sub_items[i];
+    Tally t = tallies_[i];
+    if (item.metric == Metric::kProactiveWork) t.numerator = static_cast<double>(unit_.proactive);
     SubItemScore s{.id = item.id,
                    .name = item.name,
                    .content = item.content,
@@ -463,6 +476,7 @@ UnitScore Score(const Scheme& scheme, const UnitFacts& facts, const Period& peri
                    .denominator = t.denominator,
                    .target = item.target,
                    .max_points = item.points,
+                   .against_count = t.against_count,
                    .against = std::move(t.against)};
     double points = 0;
     if (item.rule == Rule::kLinear) {
@@ -484,6 +498,14 @@ UnitScore Score(const Scheme& scheme, const UnitFacts& facts, const Period& peri
     u.sub_items.push_back(std::move(s));
   }
   return u;
+}
+
+UnitScore Score(const Scheme& scheme, const UnitFacts& facts, const Period& period,
+                absl::Time as_of, Against keep) {
+  Scorer scorer(scheme, period, as_of, std::move(keep));
+  scorer.Start(facts);
+  scorer.Add(facts);
+  return scorer.Finish();
 }
 
 Rankings Rank(std::vector<UnitScore> scores, int list_size, double threshold) {
@@ -561,7 +583,7 @@ absl::StatusOr<Scheme> Assessment::UpdateScheme(Scheme s, int64_t expected_versi
 }
 
 absl::StatusOr<Assessment::Scored> Assessment::Live(const Period& period,
-                                                    const std::string& unit_id) {
+                                                    const std::string& unit_id, Against keep) {
   Scored out{.period = period};
   JIBAN_ASSIGN_OR_RETURN(
       auto scheme, reader_.SchemeInForce(absl::ToCivilDay(out.period.start, calendar::CityZone())));
@@ -570,25 +592,32 @@ absl::StatusOr<Assessment::Scored> Assessment::Live(const Period& period,
   }
   out.scheme = std::move(*scheme);
   out.as_of = std::min(out.period.end, clock_.Now());
-  // One unit at a time: memory holds the largest unit's facts, not the whole period's.
+  // One unit at a time, a page at a time: memory holds a page and the tallies.
   std::vector<std::string> units{unit_id};
   if (unit_id.empty()) {
     JIBAN_ASSIGN_OR_RETURN(units, reader_.UnitsWithFacts(out.period.start, out.period.end));
   }
+  Scorer scorer(out.scheme, out.period, out.as_of, std::move(keep));
   for (const std::string& u : units) {
-    JIBAN_ASSIGN_OR_RETURN(auto facts, reader_.Facts(out.period.start, out.period.end, u));
-    for (const UnitFacts& f : facts) {
-      out.scores.push_back(Score(out.scheme, f, out.period, out.as_of));
-    }
+    JIBAN_RETURN_IF_ERROR(reader_.UnitFactsInPages(out.period.start, out.period.end, u, facts_page_,
+                                                   [&](const UnitFacts& page, bool first) {
+                                                     if (first) {
+                                                       scorer.Start(page);
+                                                     } else {
+                                                       scorer.Add(page);
+                                                     }
+                                                     return absl::OkStatus();
+                                                   }));
+    if (!scorer.empty()) out.scores.push_back(scorer.Finish());
   }
   return out;
 }
 
 absl::StatusOr<std::vector<UnitScore>> Assessment::Current(const Period& period,
                                                            const std::string& unit_id) {
-  JIBAN_ASSIGN_OR_RETURN(auto published, reader_.Published(period.key, unit_id));
+  JIBAN_ASSIGN_OR_RETURN(auto published, reader_.Published(period.key, unit_id, false));
   if (published) return *published;
-  JIBAN_ASSIGN_OR_RETURN(Scored s, Live(period, unit_id));
+  JIBAN_ASSIGN_OR_RETURN(Scored s, Live(period, unit_id, Against::None()));
   return std::move(s.scores);
 }
 
@@ -640,33 +669,43 @@ absl::StatusOr<Explanation> Assessment::Explain(const std::string& unit_id,
                                                 const std::string& sub_item_id) {
   JIBAN_RETURN_IF_ERROR(CheckUnit(unit_id));
   JIBAN_ASSIGN_OR_RETURN(Period p, ParsePeriod(period));
-  JIBAN_ASSIGN_OR_RETURN(auto scores, Current(p, unit_id));
-  if (scores.empty()) return NotScored();
-  Explanation out{.scheme_version = scores[0].scheme_version};
-  auto item = std::find_if(scores[0].sub_items.begin(), scores[0].sub_items.end(),
+  // A published score explains itself with the lists frozen with it; a live one is scored again
+  // keeping this sub-item's list.
+  JIBAN_ASSIGN_OR_RETURN(auto scores, reader_.Published(p.key, unit_id, true));
+  if (!scores) {
+    JIBAN_ASSIGN_OR_RETURN(Scored live, Live(p, unit_id, Against::Of(sub_item_id)));
+    scores = std::move(live.scores);
+  }
+  if (scores->empty()) return NotScored();
+  const UnitScore& score = scores->front();
+  Explanation out{.scheme_version = score.scheme_version};
+  auto item = std::find_if(score.sub_items.begin(), score.sub_items.end(),
                            [&](const SubItemScore& s) { return s.id == sub_item_id; });
-  if (item == scores[0].sub_items.end()) {
+  if (item == score.sub_items.end()) {
     return InvalidArgument("INVALID_REQUEST", {{"sub_item_id", "a sub-item of the scheme used"}});
   }
   out.sub_item = *item;
-  JIBAN_ASSIGN_OR_RETURN(auto facts, reader_.Facts(p.start, p.end, unit_id));
-  if (facts.empty()) return out;
-  const std::set<std::string> against(item->against.begin(), item->against.end());
-  absl::flat_hash_map<std::string, const Evaluation*> evaluations;
-  for (const Evaluation& e : facts[0].evaluations) evaluations[e.request_id] = &e;
-  for (const OrderFacts& o : facts[0].orders) {
-    if (!against.contains(o.order_id)) continue;
-    out.orders.push_back(o);
-    auto e = evaluations.find(o.request_id);
-    out.evaluations.push_back(e == evaluations.end() ? std::nullopt
-                                                     : std::optional<Evaluation>(*e->second));
-  }
-  for (const LightFact& l : facts[0].lights) {
-    if (against.contains(l.light_id)) out.lights.push_back(l);
-  }
-  for (const CaseFact& c : facts[0].cases) {
-    if (against.contains(c.case_id)) out.cases.push_back(c);
-  }
+  const absl::flat_hash_set<std::string> against(item->against.begin(), item->against.end());
+  JIBAN_RETURN_IF_ERROR(reader_.UnitFactsInPages(
+      p.start, p.end, unit_id, facts_page_, [&](const UnitFacts& page, bool first) {
+        if (first) out = Explanation{.sub_item = *item, .scheme_version = score.scheme_version};
+        absl::flat_hash_map<std::string, const Evaluation*> evaluations;
+        for (const Evaluation& e : page.evaluations) evaluations[e.request_id] = &e;
+        for (const OrderFacts& o : page.orders) {
+          if (!against.contains(o.order_id)) continue;
+          out.orders.push_back(o);
+          auto e = evaluations.find(o.request_id);
+          out.evaluations.push_back(e == evaluations.end() ? std::nullopt
+                                                           : std::optional<Evaluation>(*e->second));
+        }
+        for (const LightFact& l : page.lights) {
+          if (against.contains(l.light_id)) out.lights.push_back(l);
+        }
+        for (const CaseFact& c : page.cases) {
+          if (against.contains(c.case_id)) out.cases.push_back(c);
+        }
+        return absl::OkStatus();
+      }));
   return out;
 }
 
@@ -674,7 +713,8 @@ absl::StatusOr<std::pair<int, int64_t>> Assessment::Publish(const std::string& p
                                                             bool recompute,
                                                             const CallContext& call) {
   JIBAN_ASSIGN_OR_RETURN(Period p, ParsePeriod(period));
-  JIBAN_ASSIGN_OR_RETURN(Scored s, Live(p, ""));
+  // A publication freezes what lost points with the scores (ExplainScore reads them back).
+  JIBAN_ASSIGN_OR_RETURN(Scored s, Live(p, "", Against::All()));
   if (s.period.end > clock_.Now()) {
     return Precondition("PERIOD_NOT_ENDED", "a period is published after it ends");
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -198,7 +199,9 @@ struct SubItemScore {
   double target = 0;
   int64_t centipoints = 0;  // points × 100, rounded: totals add up exactly
   double max_points = 0;
-  // What lost points: order ids (rates), light ids (lights), case ids (cases).
+  // How many orders, lights or cases lost points, and their ids when they were asked for
+  // (Against): order ids (rates), light ids (lights), case ids (cases).
+  int64_t against_count = 0;
   std::vector<std::string> against;
 };
 
@@ -224,9 +227,58 @@ struct UnitScore {
   int red_lights = 0;
 };
 
+// Which sub-items' `against` lists scoring builds. They grow with the period's volume, so live
+// scores, rankings and the metrics keep none; an explanation keeps its sub-item's; a publication,
+// which freezes them, keeps all.
+struct Against {
+  enum class Kind { kNone, kOne, kAll } kind = Kind::kNone;
+  std::string sub_item_id;  // kOne
+  static Against None() { return {}; }
+  static Against All() { return {.kind = Kind::kAll}; }
+  static Against Of(std::string id) { return {.kind = Kind::kOne, .sub_item_id = std::move(id)}; }
+  bool Keeps(const std::string& id) const {
+    return kind == Kind::kAll || (kind == Kind::kOne && id == sub_item_id);
+  }
+};
+
+// Scores one unit from its facts given in pages, so that memory holds one page and the tallies,
+// not the unit's period: Start with the unit-wide facts (identity, approved exclusions and
+// appeals, proactive work), then Add pages of orders (with their requests' evaluations), lights
+// and cases in any split; every tally is a sum, so the score does not depend on the split.
+class Scorer {
+ public:
+  Scorer(Scheme scheme, Period period, absl::Time as_of, Against keep);
+  // (Re)starts the unit: anything added before is forgotten.
+  void Start(const UnitFacts& unit);
+  void Add(const UnitFacts& page);
+  // Whether no order, light or case was added (the unit has nothing to score).
+  bool empty() const { return orders_seen_ == 0 && lights_seen_ == 0 && cases_seen_ == 0; }
+  UnitScore Finish() const;
+
+  struct Tally {
+    double numerator = 0;
+    double denominator = 0;
+    int64_t against_count = 0;
+    std::vector<std::string> against;
+  };
+
+ private:
+  void Measure(const SubItem& item, const UnitFacts& page, Tally& t) const;
+
+  Scheme scheme_;
+  Period period_;
+  absl::Time as_of_;
+  Against keep_;
+  UnitFacts unit_;  // the unit-wide facts (no orders, lights or cases)
+  absl::flat_hash_set<std::string> excluded_, set_aside_;
+  std::vector<Tally> tallies_;  // one per sub-item of the scheme
+  int64_t orders_seen_ = 0, lights_seen_ = 0, cases_seen_ = 0;
+  int orders_ = 0, red_lights_ = 0;
+};
+
 // Scores one unit's facts under `scheme`, counting only what happened by `as_of`.
 UnitScore Score(const Scheme& scheme, const UnitFacts& facts, const Period& period,
-                absl::Time as_of);
+                absl::Time as_of, Against keep = Against::All());
 
 struct Ranked {
   int rank = 0;
@@ -333,19 +385,24 @@ class Transactor {
 class Reader {
  public:
   virtual ~Reader() = default;
-  // Facts of every unit (or one) with orders dispatched in [start, end), plus the lights raised
-  // and cases opened on their orders in the same window.
-  virtual absl::StatusOr<std::vector<UnitFacts>> Facts(absl::Time start, absl::Time end,
-                                                       const std::string& unit_id) = 0;
+  // One unit's facts for [start, end), all read in one transaction but handed over in pages:
+  // `each` is called first with the unit-wide facts (`first`: name, class, approved objections on
+  // its orders dispatched in the window), then with pages of at most `page_size` orders dispatched
+  // in the window (each with its request's evaluation), lights raised and cases opened in it. A
+  // retried transaction starts again with a `first` call.
+  virtual absl::Status UnitFactsInPages(
+      absl::Time start, absl::Time end, const std::string& unit_id, int page_size,
+      const std::function<absl::Status(const UnitFacts& page, bool first)>& each) = 0;
   // Every unit with an order dispatched, a light raised or a case opened in [start, end).
   virtual absl::StatusOr<std::vector<std::string>> UnitsWithFacts(absl::Time start,
                                                                   absl::Time end) = 0;
   virtual absl::StatusOr<std::optional<Scheme>> GetScheme(int64_t version) = 0;
   // The highest version effective on `day`.
   virtual absl::StatusOr<std::optional<Scheme>> SchemeInForce(absl::CivilDay day) = 0;
-  // Published scores (all units, or one); none when the period is not published.
+  // Published scores (all units, or one); none when the period is not published. The `against`
+  // lists frozen with them are read only when `with_against`.
   virtual absl::StatusOr<std::optional<std::vector<UnitScore>>> Published(
-      const std::string& period, const std::string& unit_id) = 0;
+      const std::string& period, const std::string& unit_id, bool with_against) = 0;
   virtual absl::StatusOr<std::vector<Objection>> ListObjections(const std::string& unit_id,
                                                                 std::optional<ObjectionState> state,
                                                                 const std::string& before_id,
@@ -379,8 +436,9 @@ struct Report {
 
 class Assessment {
  public:
-  Assessment(Transactor& tx, Reader& reader, Clock& clock, IdGenerator& ids)
-      : tx_(tx), reader_(reader), clock_(clock), ids_(ids) {}
+  // Scoring reads a unit's facts `facts_page` orders (lights, cases) at a time.
+  Assessment(Transactor& tx, Reader& reader, Clock& clock, IdGenerator& ids, int facts_page = 5000)
+      : tx_(tx), reader_(reader), clock_(clock), ids_(ids), facts_page_(facts_page) {}
 
   // Stores `s` as version 1 when no scheme is stored yet (the default that ships).
   absl::Status Bootstrap(Scheme s);
@@ -416,7 +474,7 @@ class Assessment {
     std::vector<UnitScore> scores;
   };
   // Scores every unit (or one) of a period from the facts as of min(end, now).
-  absl::StatusOr<Scored> Live(const Period& period, const std::string& unit_id);
+  absl::StatusOr<Scored> Live(const Period& period, const std::string& unit_id, Against keep);
   // The published scores of a period if it is published, else the live ones.
   absl::StatusOr<std::vector<UnitScore>> Current(const Period& period, const std::string& unit_id);
 
@@ -424,6 +482,7 @@ class Assessment {
   Reader& reader_;
   Clock& clock_;
   IdGenerator& ids_;
+  int facts_page_;
 };
 
 }  // namespace jiban::assessment

@@ -152,6 +152,53 @@ TEST_CASE("an explanation adds up: contents sum to the total, against lists matc
   }
 }
 
+TEST_CASE("scoring in pages gives the whole unit's score and keeps only the lists asked for",
+          "[score]") {
+  auto period = ParsePeriod("2026-11");
+  REQUIRE(period.ok());
+  const UnitFacts whole = Example();
+  const UnitScore expected = Score(Shipped(), whole, *period, period->end);
+  // One fact per page, kinds in any order; the unit-wide facts come first, alone.
+  Scorer scorer(Shipped(), *period, period->end, Against::Of("handled_on_time"));
+  UnitFacts unit = whole;
+  unit.orders.clear();
+  unit.evaluations.clear();
+  unit.lights.clear();
+  unit.cases.clear();
+  scorer.Start(unit);
+  CHECK(scorer.empty());
+  for (const CaseFact& c : whole.cases) scorer.Add({.cases = {c}});
+  for (const OrderFacts& o : whole.orders) {
+    UnitFacts page{.orders = {o}};
+    for (const Evaluation& e : whole.evaluations) {
+      if (e.request_id == o.request_id) page.evaluations.push_back(e);
+    }
+    scorer.Add(page);
+  }
+  for (const LightFact& l : whole.lights) scorer.Add({.lights = {l}});
+  CHECK_FALSE(scorer.empty());
+  const UnitScore paged = scorer.Finish();
+  CHECK(paged.total_centipoints == expected.total_centipoints);
+  CHECK(paged.orders == expected.orders);
+  CHECK(paged.red_lights == expected.red_lights);
+  REQUIRE(paged.sub_items.size() == expected.sub_items.size());
+  for (size_t i = 0; i < paged.sub_items.size(); ++i) {
+    const SubItemScore& a = paged.sub_items[i];
+    const SubItemScore& b = expected.sub_items[i];
+    INFO(a.id);
+    CHECK(a.centipoints == b.centipoints);
+    CHECK(a.numerator == b.numerator);
+    CHECK(a.denominator == b.denominator);
+    CHECK(a.against_count == b.against_count);
+    CHECK(a.against_count == static_cast<int64_t>(b.against.size()));
+    CHECK(a.against == (a.id == "handled_on_time" ? b.against : std::vector<std::string>{}));
+  }
+  // Starting again forgets what was added.
+  scorer.Start(unit);
+  CHECK(scorer.empty());
+  CHECK(scorer.Finish().orders == 0);
+}
+
 TEST_CASE("only what happened by the as-of instant counts", "[score]") {
   auto period = ParsePeriod("2026-11");
   REQUIRE(period.ok());

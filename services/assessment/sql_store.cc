@@ -1,9 +1,10 @@
 #include "services/assessment/sql_store.h"
 
 #include <algorithm>
-#include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "libs/db/sequence.h"
 #include "libs/events/event_log.h"
 #include "libs/status/macros.h"
@@ -325,92 +326,114 @@ absl::Status SqlTransactor::Run(const std::function<absl::Status(Store&)>& fn) {
   });
 }
 
-absl::StatusOr<std::vector<UnitFacts>> SqlReader::Facts(absl::Time start, absl::Time end,
-                                                        const std::string& unit_id) {
-  std::vector<UnitFacts> out;
-  JIBAN_RETURN_IF_ERROR(db_.Transact([&](db::Transaction& tx) -> absl::Status {
-    out.clear();
-    // The window and (optionally) the unit, for each of the fact tables.
-    auto where = [&](const char* time_column, db::Params& p) {
-      p.push_back(absl::ToUnixMillis(start));
-      p.push_back(absl::ToUnixMillis(end));
-      std::string sql = absl::StrCat(" WHERE ", time_column, " >= ? AND ", time_column, " < ?");
-      if (!unit_id.empty()) {
-        sql += " AND unit_id = ?";
-        p.push_back(unit_id);
-      }
-      return sql;
-    };
-    std::map<std::string, UnitFacts> units;
-    auto unit = [&](const std::string& id) -> UnitFacts& {
-      UnitFacts& u = units[id];
-      u.unit_id = id;
-      return u;
-    };
-    db::Params p;
-    const std::string orders_in = "FROM assessment_orders" + where("dispatch_ms", p);
+namespace {
+// Where a keyset page ends: the last row's time and id (rows come ordered by both).
+struct Keyset {
+  int64_t ms = 0;
+  std::string id;
+};
+
+// Reads the rows of one unit (`from_table` names its table `t`) with `time_column` in [from, to) in
+// pages of `page_size`, ordered by (time, id) so that each page is one range of the (unit_id, time)
+// index. `each` takes a page's rows and answers where the page ended.
+absl::Status InPages(
+    db::Transaction& tx, absl::string_view select, absl::string_view from_table,
+    absl::string_view time_column, absl::string_view id_column, const std::string& unit_id,
+    int64_t from, int64_t to, int page_size,
+    const std::function<absl::StatusOr<Keyset>(const std::vector<db::Row>&)>& each) {
+  const std::string sql = absl::StrCat(
+      "SELECT ", select, " FROM ", from_table, " WHERE t.unit_id = ? AND t.", time_column,
+      " >= ? AND t.", time_column, " < ? AND (t.", time_column, " > ? OR t.", id_column,
+      " > ?) ORDER BY t.", time_column, ", t.", id_column, " LIMIT ?");
+  Keyset after{.ms = from - 1};
+  while (true) {
+    JIBAN_ASSIGN_OR_RETURN(auto rows, tx.Query(sql, {unit_id, std::max(from, after.ms), to,
+                                                     after.ms, after.id, page_size}));
+    if (rows.empty()) return absl::OkStatus();
+    JIBAN_ASSIGN_OR_RETURN(after, each(rows));
+    if (static_cast<int>(rows.size()) < page_size) return absl::OkStatus();
+  }
+}
+}  // namespace
+
+absl::Status SqlReader::UnitFactsInPages(
+    absl::Time start, absl::Time end, const std::string& unit_id, int page_size,
+    const std::function<absl::Status(const UnitFacts& page, bool first)>& each) {
+  const int64_t from = absl::ToUnixMillis(start), to = absl::ToUnixMillis(end);
+  return db_.Transact([&](db::Transaction& tx) -> absl::Status {
+    UnitFacts unit{.unit_id = unit_id};
     JIBAN_ASSIGN_OR_RETURN(
-        auto rows,
-        tx.Query(absl::StrCat("SELECT ", kOrderColumns, " ", orders_in, " ORDER BY order_id"), p));
-    std::map<std::string, std::string> unit_of_order;
-    for (const db::Row& r : rows) {
-      OrderFacts o = OrderFromRow(r);
-      unit_of_order[o.order_id] = o.unit_id;
-      unit(o.unit_id).orders.push_back(std::move(o));
+        auto named,
+        tx.QueryOne("SELECT name, unit_class FROM assessment_units WHERE unit_id = ?", {unit_id}));
+    if (named) {
+      unit.unit_name = named->Text(0);
+      unit.unit_class = static_cast<UnitClass>(named->Int(1));
     }
+    // Approved objections on the unit's orders of the window: an appeal sets aside a request's
+    // evaluation on every page, so they are read before the orders.
     JIBAN_ASSIGN_OR_RETURN(
-        rows, tx.Query(absl::StrCat("SELECT e.request_id, e.dissatisfied, e.resolved, e.time_ms,"
-                                    " o.unit_id FROM assessment_evaluations e JOIN (SELECT DISTINCT"
-                                    " request_id, unit_id ",
-                                    orders_in, ") o ON o.request_id = e.request_id"),
-                       p));
-    for (const db::Row& r : rows) unit(r.Text(4)).evaluations.push_back(EvaluationFromRow(r));
-    JIBAN_ASSIGN_OR_RETURN(
-        rows, tx.Query(absl::StrCat("SELECT x.kind, x.order_id, x.request_id FROM"
-                                    " assessment_objections x JOIN (SELECT order_id ",
-                                    orders_in, ") o ON o.order_id = x.order_id WHERE x.state = ",
-                                    static_cast<int>(ObjectionState::kApproved)),
-                       p));
-    for (const db::Row& r : rows) {
-      UnitFacts& u = unit(unit_of_order[r.Text(1)]);
+        auto objections,
+        tx.Query(absl::StrCat("SELECT x.kind, x.order_id, x.request_id FROM assessment_objections"
+                              " x JOIN assessment_orders o ON o.order_id = x.order_id WHERE"
+                              " x.state = ",
+                              static_cast<int>(ObjectionState::kApproved),
+                              " AND o.unit_id = ? AND o.dispatch_ms >= ? AND o.dispatch_ms < ?"),
+                 {unit_id, from, to}));
+    for (const db::Row& r : objections) {
       if (static_cast<ObjectionKind>(r.Int(0)) == ObjectionKind::kExclusion) {
-        u.excluded_orders.push_back(r.Text(1));
+        unit.excluded_orders.push_back(r.Text(1));
       } else {
-        u.set_aside_requests.push_back(r.Text(2));
+        unit.set_aside_requests.push_back(r.Text(2));
       }
     }
-    db::Params lp;
-    JIBAN_ASSIGN_OR_RETURN(
-        rows, tx.Query(absl::StrCat("SELECT light_id, order_id, unit_id, red, raised_ms FROM"
-                                    " assessment_lights",
-                                    where("raised_ms", lp), " ORDER BY light_id"),
-                       lp));
-    for (const db::Row& r : rows) {
-      LightFact l = LightFromRow(r);
-      unit(l.unit_id).lights.push_back(std::move(l));
-    }
-    db::Params cp;
-    JIBAN_ASSIGN_OR_RETURN(
-        rows, tx.Query(absl::StrCat("SELECT case_id, order_id, unit_id, opened_ms, deadline_ms,"
-                                    " rectified_ms FROM assessment_cases",
-                                    where("opened_ms", cp), " ORDER BY case_id"),
-                       cp));
-    for (const db::Row& r : rows) {
-      CaseFact c = CaseFromRow(r);
-      unit(c.unit_id).cases.push_back(std::move(c));
-    }
-    JIBAN_ASSIGN_OR_RETURN(rows,
-                           tx.Query("SELECT unit_id, name, unit_class FROM assessment_units"));
-    for (const db::Row& r : rows) {
-      auto it = units.find(r.Text(0));
-      if (it == units.end()) continue;
-      it->second.unit_name = r.Text(1);
-      it->second.unit_class = static_cast<UnitClass>(r.Int(2));
-    }
-    for (auto& [id, u] : units) out.push_back(std::move(u));
-    return absl::OkStatus();
-  }));
-  return out;
+    JIBAN_RETURN_IF_ERROR(each(unit, true));
+    UnitFacts page{.unit_id = unit_id};
+    // Orders, each with its request's evaluation (columns after the order's, NULL when none).
+    const std::vector<std::string> order_columns = absl::StrSplit(kOrderColumns, ", ");
+    const size_t evaluation_at = order_columns.size();
+    JIBAN_RETURN_IF_ERROR(InPages(
+        tx,
+        absl::StrCat("t.", absl::StrJoin(order_columns, ", t."),
+                     ", e.dissatisfied, e.resolved, e.time_ms"),
+        "assessment_orders t LEFT JOIN assessment_evaluations e ON e.request_id = t.request_id",
+        "dispatch_ms", "order_id", unit_id, from, to, page_size,
+        [&](const std::vector<db::Row>& rows) -> absl::StatusOr<Keyset> {
+          page.orders.clear();
+          page.evaluations.clear();
+          for (const db::Row& r : rows) {
+            page.orders.push_back(OrderFromRow(r));
+            if (r.IsNull(evaluation_at)) continue;
+            page.evaluations.push_back({.request_id = page.orders.back().request_id,
+                                        .dissatisfied = r.Int(evaluation_at) != 0,
+                                        .resolved = r.Int(evaluation_at + 1) != 0,
+                                        .time = absl::FromUnixMillis(r.Int(evaluation_at + 2))});
+          }
+          if (absl::Status handed = each(page, false); !handed.ok()) return handed;
+          return Keyset{absl::ToUnixMillis(page.orders.back().dispatch_time),
+                        page.orders.back().order_id};
+        }));
+    page.orders.clear();
+    page.evaluations.clear();
+    JIBAN_RETURN_IF_ERROR(InPages(
+        tx, "t.light_id, t.order_id, t.unit_id, t.red, t.raised_ms", "assessment_lights t",
+        "raised_ms", "light_id", unit_id, from, to, page_size,
+        [&](const std::vector<db::Row>& rows) -> absl::StatusOr<Keyset> {
+          page.lights.clear();
+          for (const db::Row& r : rows) page.lights.push_back(LightFromRow(r));
+          if (absl::Status handed = each(page, false); !handed.ok()) return handed;
+          return Keyset{absl::ToUnixMillis(page.lights.back().raised), page.lights.back().light_id};
+        }));
+    page.lights.clear();
+    return InPages(
+        tx, "t.case_id, t.order_id, t.unit_id, t.opened_ms, t.deadline_ms, t.rectified_ms",
+        "assessment_cases t", "opened_ms", "case_id", unit_id, from, to, page_size,
+        [&](const std::vector<db::Row>& rows) -> absl::StatusOr<Keyset> {
+          page.cases.clear();
+          for (const db::Row& r : rows) page.cases.push_back(CaseFromRow(r));
+          if (absl::Status handed = each(page, false); !handed.ok()) return handed;
+          return Keyset{absl::ToUnixMillis(page.cases.back().opened), page.cases.back().case_id};
+        });
+  });
 }
 
 absl::StatusOr<std::vector<std::string>> SqlReader::UnitsWithFacts(absl::Time start,
@@ -442,7 +465,7 @@ absl::StatusOr<std::optional<Scheme>> SqlReader::SchemeInForce(absl::CivilDay da
 }
 
 absl::StatusOr<std::optional<std::vector<UnitScore>>> SqlReader::Published(
-    const std::string& period, const std::string& unit_id) {
+    const std::string& period, const std::string& unit_id, bool with_against) {
   JIBAN_ASSIGN_OR_RETURN(
       auto head, db_.Query("SELECT period FROM assessment_periods WHERE period = ?", {period}));
   if (head.empty()) return std::nullopt;
@@ -458,6 +481,11 @@ absl::StatusOr<std::optional<std::vector<UnitScore>>> SqlReader::Published(
   for (const db::Row& r : rows) {
     v1::UnitScore u;
     if (!u.ParseFromString(r.Text(0))) return absl::DataLossError("unreadable published score");
+    for (v1::SubItemScore& s : *u.mutable_sub_items()) {
+      // Scores published before against_count existed carry only the lists.
+      s.set_against_count(std::max<int64_t>(s.against_count(), s.against_ids_size()));
+      if (!with_against) s.clear_against_ids();
+    }
     out.push_back(FromProto(u));
   }
   return out;

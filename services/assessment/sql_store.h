@@ -60,14 +60,16 @@ class SqlTransactor final : public Transactor {
 class SqlReader final : public Reader {
  public:
   explicit SqlReader(db::Database& db) : db_(db) {}
-  absl::StatusOr<std::vector<UnitFacts>> Facts(absl::Time start, absl::Time end,
-                                               const std::string& unit_id) override;
+  absl::Status UnitFactsInPages(
+      absl::Time start, absl::Time end, const std::string& unit_id, int page_size,
+      const std::function<absl::Status(const UnitFacts& page, bool first)>& each) override;
   absl::StatusOr<std::vector<std::string>> UnitsWithFacts(absl::Time start,
                                                           absl::Time end) override;
   absl::StatusOr<std::optional<Scheme>> GetScheme(int64_t version) override;
   absl::StatusOr<std::optional<Scheme>> SchemeInForce(absl::CivilDay day) override;
-  absl::StatusOr<std::optional<std::vector<UnitScore>>> Published(
-      const std::string& period, const std::string& unit_id) override;
+  absl::StatusOr<std::optional<std::vector<UnitScore>>> Published(const std::string& period,
+                                                                  const std::string& unit_id,
+                                                                  bool with_against) override;
   absl::StatusOr<std::vector<Objection>> ListObjections(const std::string& unit_id,
                                                         std::optional<ObjectionState> state,
                                                         const std::string& before_id,

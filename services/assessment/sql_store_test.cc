@@ -23,7 +23,8 @@ struct Rig {
         ids(clock),
         tx(tdb->db()),
         reader(tdb->db()),
-        assessment(tx, reader, clock, ids) {
+        // Small pages: every scoring below reads a unit's facts in many pages.
+        assessment(tx, reader, clock, ids, kPage) {
     REQUIRE(assessment.Bootstrap(fixtures::Shipped()).ok());
   }
 
@@ -41,6 +42,7 @@ struct Rig {
     return (*rows)[0].Int(0);
   }
 
+  static constexpr int kPage = 7;
   std::unique_ptr<jiban::testing::TestDatabase> tdb;
   FakeClock clock;
   IdGenerator ids;
@@ -68,20 +70,49 @@ TEST_CASE("the database's facts score exactly as a replay of the same events in 
   }
   auto period = ParsePeriod("2026-11");
   REQUIRE(period.ok());
-  auto stored = rig.reader.Facts(period->start, period->end, "");
-  REQUIRE(stored.ok());
+  auto units = rig.reader.UnitsWithFacts(period->start, period->end);
+  REQUIRE(units.ok());
   const auto replayed = memory.Facts(period->start, period->end, "");
-  REQUIRE(stored->size() == 6);
-  REQUIRE(replayed.size() == stored->size());
+  REQUIRE(units->size() == 6);
+  REQUIRE(replayed.size() == units->size());
+  // What lost points, in id order (the database pages by dispatch time, memory holds by id).
+  auto sorted = [](std::vector<std::string> ids) {
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
   for (size_t i = 0; i < replayed.size(); ++i) {
-    const UnitScore a = Score(fixtures::Shipped(), (*stored)[i], *period, period->end);
+    // The database's facts in pages of Rig::kPage, scored as they come.
+    Scorer paged(fixtures::Shipped(), *period, period->end, Against::All());
+    int pages = 0;
+    REQUIRE(rig.reader
+                .UnitFactsInPages(period->start, period->end, (*units)[i], Rig::kPage,
+                                  [&](const UnitFacts& page, bool first) {
+                                    if (first) {
+                                      paged.Start(page);
+                                    } else {
+                                      paged.Add(page);
+                                      pages++;
+                                      CHECK(page.orders.size() + page.lights.size() +
+                                                page.cases.size() <=
+                                            Rig::kPage);
+                                    }
+                                    return absl::OkStatus();
+                                  })
+                .ok());
+    CHECK(pages > 3);
+    const UnitScore a = paged.Finish();
     const UnitScore b = Score(fixtures::Shipped(), replayed[i], *period, period->end);
     CHECK(a.unit_id == b.unit_id);
     CHECK(a.unit_name == b.unit_name);
     CHECK(a.unit_class == b.unit_class);
+    CHECK(a.orders == b.orders);
+    CHECK(a.red_lights == b.red_lights);
     CHECK(a.total_centipoints == b.total_centipoints);
     for (size_t j = 0; j < a.sub_items.size(); ++j) {
-      CHECK(a.sub_items[j].against == b.sub_items[j].against);
+      CHECK(a.sub_items[j].numerator == b.sub_items[j].numerator);
+      CHECK(a.sub_items[j].denominator == b.sub_items[j].denominator);
+      CHECK(a.sub_items[j].against_count == b.sub_items[j].against_count);
+      CHECK(sorted(a.sub_items[j].against) == sorted(b.sub_items[j].against));
     }
     auto live = rig.assessment.UnitScoreFor(a.unit_id, "2026-11");
     REQUIRE(live.ok());
@@ -310,14 +341,30 @@ TEST_CASE("explanations, rankings and the report agree with the scores", "[asses
   CHECK(ReasonOf(rig.assessment.RankClass("2026-13", UnitClass::kDepartment, 0).status()) ==
         "INVALID_REQUEST");
 
-  const UnitScore& worst = r->all.back().score;
-  for (const SubItemScore& s : worst.sub_items) {
-    auto e = rig.assessment.Explain(worst.unit_id, "2026-11", s.id);
-    REQUIRE(e.ok());
-    CHECK(e->sub_item.centipoints == s.centipoints);
-    CHECK(e->orders.size() + e->lights.size() + e->cases.size() == s.against.size());
-    for (const OrderFacts& o : e->orders) CHECK(o.unit_id == worst.unit_id);
+  // Scores and rankings count what lost points; only an explanation lists it, live or frozen by
+  // a publication.
+  const UnitScore worst = r->all.back().score;
+  int64_t listed = 0;
+  for (bool published : {false, true}) {
+    INFO((published ? "published" : "live"));
+    if (published) REQUIRE(rig.assessment.Publish("2026-11", false, Call()).ok());
+    auto score = rig.assessment.UnitScoreFor(worst.unit_id, "2026-11");
+    REQUIRE(score.ok());
+    CHECK(score->published == published);
+    for (const SubItemScore& s : score->sub_items) {
+      CHECK(s.against.empty());
+      auto e = rig.assessment.Explain(worst.unit_id, "2026-11", s.id);
+      REQUIRE(e.ok());
+      CHECK(e->sub_item.centipoints == s.centipoints);
+      CHECK(e->sub_item.against_count == s.against_count);
+      CHECK(static_cast<int64_t>(e->sub_item.against.size()) == s.against_count);
+      CHECK(static_cast<int64_t>(e->orders.size() + e->lights.size() + e->cases.size()) ==
+            s.against_count);
+      for (const OrderFacts& o : e->orders) CHECK(o.unit_id == worst.unit_id);
+      listed += s.against_count;
+    }
   }
+  CHECK(listed > 2 * Rig::kPage);  // the lists span several pages
   CHECK(FieldViolationsOf(rig.assessment.Explain(worst.unit_id, "2026-11", "nope").status())
             .at(0)
             .field == "sub_item_id");

@@ -59,7 +59,8 @@ struct Suite {
     routing_app = std::move(r).value();
     REQUIRE(routing_server.Start().ok());
     REQUIRE(
-        intake_app->FollowRouting(absl::StrCat("127.0.0.1:", routing_server.grpc_port()), metrics)
+        intake_app
+            ->FollowRouting(absl::StrCat("127.0.0.1:", routing_server.grpc_port()), intake_server)
             .ok());
     auto e = escalation::EscalationApp::Create(
         {.db_dsn = escalation_db->dsn(),
@@ -462,8 +463,20 @@ TEST_CASE("a submission to intake becomes a dispatched order a unit signs for an
     const auto& live = score.score().sub_items(static_cast<int>(i));
     CHECK(replayed.sub_items[i].numerator == live.numerator());
     CHECK(replayed.sub_items[i].denominator == live.denominator());
-    CHECK(std::vector<std::string>(live.against_ids().begin(), live.against_ids().end()) ==
-          replayed.sub_items[i].against);
+    // A score counts what lost points; ExplainScore lists it.
+    CHECK(live.against_ids_size() == 0);
+    CHECK(live.against_count() == static_cast<int64_t>(replayed.sub_items[i].against.size()));
+    explain.set_unit_id(score_req.unit_id());
+    explain.set_sub_item_id(live.id());
+    REQUIRE(s.Call(s.assessment_stub.get(), &av1::AssessmentService::Stub::ExplainScore, explain,
+                   &explained)
+                .ok());
+    std::vector<std::string> listed(explained.sub_item().against_ids().begin(),
+                                    explained.sub_item().against_ids().end());
+    std::vector<std::string> expected = replayed.sub_items[i].against;
+    std::sort(listed.begin(), listed.end());
+    std::sort(expected.begin(), expected.end());
+    CHECK(listed == expected);
   }
 
   score_req.set_period("2026-13");
