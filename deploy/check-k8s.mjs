@@ -32,6 +32,10 @@ const EXPECT = {
   prod: { minReplicas: 2, monitoring: true, pinnedImage: true, secrets: "secrets.example.yaml" },
 };
 const PUBLIC = "gateway"; // the only component reachable from outside the namespace
+// Services that must run as one replica in every overlay: routing's directory, dispatch list and
+// classifier and bundle's catalogue live in each process's memory, and every assessment replica
+// would score every unit for the gauges (docs/scaling.md).
+const SINGLE = new Set(["routing", "bundle", "assessment"]);
 const IMAGE = "jiban"; // base's image name, rewritten by the overlays' `images:`
 const BASE_PACKAGES = ["libc6", "libgcc-s1", "libstdc++6", "zlib1g"]; // in debian:12-slim already
 
@@ -163,7 +167,9 @@ function checkDeployment(overlay, dep, objs, expect) {
   const hpa = byKind(objs, "HorizontalPodAutoscaler").find((h) =>
     h.spec.scaleTargetRef.kind === "Deployment" && h.spec.scaleTargetRef.name === dep.metadata.name);
   if (!hpa) fail(where, "no HorizontalPodAutoscaler");
-  else if (!(hpa.spec.minReplicas >= (expect.minReplicas ?? 1))) {
+  else if (SINGLE.has(dep.metadata.name)) {
+    if (hpa.spec.maxReplicas !== 1) fail(`${overlay} ${id(hpa)}`, `maxReplicas ${hpa.spec.maxReplicas}; this service runs as one replica`);
+  } else if (!(hpa.spec.minReplicas >= (expect.minReplicas ?? 1))) {
     const want = expect.minReplicas ?? 1;
     fail(`${overlay} ${id(hpa)}`, `minReplicas ${hpa.spec.minReplicas}; this overlay wants ${want} or more`);
   }

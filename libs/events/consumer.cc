@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "libs/status/macros.h"
@@ -145,15 +146,23 @@ void Consumer::SetLag() {
 }
 
 void Consumer::PollHead() {
+  bool behind = false;  // at the last poll
   do {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
     jiban::events::v1::GetHeadResponse response;
-    if (stub_->GetHead(&context, jiban::events::v1::GetHeadRequest(), &response).ok()) {
+    if (!stub_->GetHead(&context, jiban::events::v1::GetHeadRequest(), &response).ok()) continue;
+    int64_t applied = 0, head = 0;
+    {
       absl::MutexLock lock(&mu_);
       source_head_ = std::max(source_head_, response.head_sequence());
       SetLag();
+      if (!cursor_read_) continue;
+      applied = applied_through_;
+      head = source_head_;
     }
+    const bool was_behind = std::exchange(behind, applied < head);
+    if (options_.on_progress && (behind || was_behind)) options_.on_progress(applied, head);
   } while (Backoff(options_.head_interval));
 }
 

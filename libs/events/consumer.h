@@ -37,6 +37,9 @@ struct ConsumerOptions {
   // held-back stream has not delivered yet (a slow apply, flow control). Each ask is one logged
   // call on the source: every 5 s keeps that small beside a 15 s scrape interval.
   absl::Duration head_interval = absl::Seconds(5);
+  // Told at each head poll while the consumer is behind (a replay from sequence 0, a backlog),
+  // and once when it has caught up: what is applied and the source's head. Null: not told.
+  std::function<void(int64_t applied_through, int64_t head)> on_progress;
 };
 
 class Consumer {

@@ -54,12 +54,14 @@ struct Fixture {
     server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   }
 
-  void StartConsumer(Handler extra = nullptr) {
+  void StartConsumer(Handler extra = nullptr,
+                     std::function<void(int64_t, int64_t)> on_progress = nullptr) {
     consumer = std::make_unique<Consumer>(
         ConsumerOptions{.name = "test<-producer",
                         .source = channel,
                         .max_backoff = absl::Milliseconds(50),
-                        .head_interval = absl::Milliseconds(20)},
+                        .head_interval = absl::Milliseconds(20),
+                        .on_progress = std::move(on_progress)},
         consumer_db->db(),
         [this, extra](db::Transaction& tx, const v1::Event& e) -> absl::Status {
           if (extra) {
@@ -165,11 +167,18 @@ TEST_CASE("the lag gauge counts the backlog while an apply is stuck, and returns
   INFO("driver " << testing::DialectName(dialect));
   Fixture f(dialect);
   absl::Notification entered, release;
-  f.StartConsumer([&](db::Transaction&, const v1::Event&) -> absl::Status {
-    if (!entered.HasBeenNotified()) entered.Notify();
-    release.WaitForNotification();
-    return absl::OkStatus();
-  });
+  absl::Mutex mu;
+  std::vector<std::pair<int64_t, int64_t>> progress;  // (applied, head) as told
+  f.StartConsumer(
+      [&](db::Transaction&, const v1::Event&) -> absl::Status {
+        if (!entered.HasBeenNotified()) entered.Notify();
+        release.WaitForNotification();
+        return absl::OkStatus();
+      },
+      [&](int64_t applied, int64_t head) {
+        absl::MutexLock lock(&mu);
+        progress.emplace_back(applied, head);
+      });
   REQUIRE(f.Produce("first").ok());
   REQUIRE(entered.WaitForNotificationWithTimeout(absl::Seconds(30)));
   // The consumer is stuck in its first apply: nothing it streams is looked at, so only the head
@@ -182,6 +191,19 @@ TEST_CASE("the lag gauge counts the backlog while an apply is stuck, and returns
   REQUIRE(f.WaitApplied(kMore + 1));
   CHECK(Eventually([&] { return lag() == 0; }));
   CHECK(f.consumer->Cursor().value() == kMore + 1);
+  // Progress was told while behind (0 of 301 applied), then once when level (301 of 301).
+  const auto told = [&](std::pair<int64_t, int64_t> p) {
+    absl::MutexLock lock(&mu);
+    return std::find(progress.begin(), progress.end(), p) != progress.end();
+  };
+  CHECK(Eventually([&] { return told({kMore + 1, kMore + 1}); }));
+  absl::MutexLock lock(&mu);
+  CHECK(std::find(progress.begin(), progress.end(), std::pair<int64_t, int64_t>{0, kMore + 1}) !=
+        progress.end());
+  // Nothing is told while level: the last report is the first that was level.
+  CHECK(progress.back() == std::pair<int64_t, int64_t>{kMore + 1, kMore + 1});
+  CHECK(std::count_if(progress.begin(), progress.end(),
+                      [](const auto& p) { return p.first == p.second; }) == 1);
 }
 
 TEST_CASE("GetHead answers the highest sequence numbered") {

@@ -29,4 +29,16 @@ void Logger::Write(absl::string_view level, absl::string_view msg, nlohmann::jso
   out_->flush();
 }
 
+std::function<void(int64_t, int64_t)> ConsumerProgressLog(Logger& log, std::string consumer) {
+  return [&log, consumer = std::move(consumer)](int64_t applied, int64_t head) {
+    nlohmann::json fields = {{"consumer", consumer}, {"applied", applied}, {"head", head}};
+    if (applied >= head) {
+      log.Info("consumer caught up", std::move(fields));
+      return;
+    }
+    fields["percent_done"] = head > 0 ? applied * 100 / head : 0;
+    log.Info("consumer catching up", std::move(fields));
+  };
+}
+
 }  // namespace jiban::server

@@ -4,6 +4,8 @@
 #ifndef JIBAN_LIBS_SERVER_LOGGING_H_
 #define JIBAN_LIBS_SERVER_LOGGING_H_
 
+#include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -29,6 +31,12 @@ class Logger {
   absl::Mutex mu_;
   std::ostream* out_ ABSL_GUARDED_BY(mu_);
 };
+
+// An event consumer's progress (events::ConsumerOptions::on_progress) as log lines: "consumer
+// catching up" with what is applied, the source's head and the share done while it is behind,
+// "consumer caught up" once it is level.
+std::function<void(int64_t applied_through, int64_t head)> ConsumerProgressLog(
+    Logger& log, std::string consumer);
 
 }  // namespace jiban::server
 

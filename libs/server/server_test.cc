@@ -77,6 +77,28 @@ TEST_CASE("log lines are single-line JSON with escaped control characters") {
   CHECK(j["ts"].get<std::string>().size() == 24);  // 2026-11-26T10:00:00.000Z
 }
 
+TEST_CASE("a consumer's progress is logged as catching up, then caught up") {
+  std::ostringstream out;
+  Logger logger("assessment", &out);
+  const auto progress = ConsumerProgressLog(logger, "assessment<-routing");
+  progress(250, 1000);
+  progress(1000, 1000);
+  std::istringstream lines(out.str());
+  std::string line;
+  REQUIRE(std::getline(lines, line));
+  auto behind = nlohmann::json::parse(line);
+  CHECK(behind["msg"] == "consumer catching up");
+  CHECK(behind["consumer"] == "assessment<-routing");
+  CHECK(behind["applied"] == 250);
+  CHECK(behind["head"] == 1000);
+  CHECK(behind["percent_done"] == 25);
+  REQUIRE(std::getline(lines, line));
+  auto level = nlohmann::json::parse(line);
+  CHECK(level["msg"] == "consumer caught up");
+  CHECK(level["applied"] == 1000);
+  CHECK_FALSE(level.contains("percent_done"));
+}
+
 TEST_CASE("grpc_code values use grpc-go's names") {
   CHECK(std::string(GrpcCodeName(0)) == "OK");
   CHECK(std::string(GrpcCodeName(1)) == "Canceled");

@@ -82,9 +82,10 @@ absl::StatusOr<std::unique_ptr<BundleApp>> BundleApp::Create(const BundleConfig&
   events::EventLog* log = app->log_.get();
   const crypto::Sealer* sealer = app->sealer_.get();
   app->consumer_ = std::make_unique<events::Consumer>(
-      events::ConsumerOptions{.name = "bundle<-routing",
-                              .source = grpc::CreateChannel(config.routing_address,
-                                                            grpc::InsecureChannelCredentials())},
+      events::ConsumerOptions{
+          .name = "bundle<-routing",
+          .source = grpc::CreateChannel(config.routing_address, grpc::InsecureChannelCredentials()),
+          .on_progress = server::ConsumerProgressLog(server.logger(), "bundle<-routing")},
       *app->db_,
       [bundles, log, sealer](db::Transaction& tx,
                              const jiban::events::v1::Event& e) -> absl::Status {
@@ -101,7 +102,8 @@ absl::StatusOr<std::unique_ptr<BundleApp>> BundleApp::Create(const BundleConfig&
   app->intake_consumer_ = std::make_unique<events::Consumer>(
       events::ConsumerOptions{
           .name = "bundle<-intake",
-          .source = grpc::CreateChannel(config.intake_address, grpc::InsecureChannelCredentials())},
+          .source = grpc::CreateChannel(config.intake_address, grpc::InsecureChannelCredentials()),
+          .on_progress = server::ConsumerProgressLog(server.logger(), "bundle<-intake")},
       *app->db_,
       [bundles, log, sealer](db::Transaction& tx,
                              const jiban::events::v1::Event& e) -> absl::Status {

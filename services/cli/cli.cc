@@ -293,6 +293,8 @@ const std::vector<Command>& Commands() {
         {"unit", "unit_name"},
         {"state", "state"},
         {"mode", "mode"},
+        {"placed by", "rule_id"},
+        {"category", "category"},
         {"deadline", "deadline"}}},
       {"order",
        "ORDER-ID",

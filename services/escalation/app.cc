@@ -91,9 +91,10 @@ absl::StatusOr<std::unique_ptr<EscalationApp>> EscalationApp::Create(const Escal
   events::EventLog* log = app->log_.get();
   const SqlTransactor* transactor = app->transactor_.get();
   app->consumer_ = std::make_unique<events::Consumer>(
-      events::ConsumerOptions{.name = "escalation<-routing",
-                              .source = grpc::CreateChannel(config.routing_address,
-                                                            grpc::InsecureChannelCredentials())},
+      events::ConsumerOptions{
+          .name = "escalation<-routing",
+          .source = grpc::CreateChannel(config.routing_address, grpc::InsecureChannelCredentials()),
+          .on_progress = server::ConsumerProgressLog(server.logger(), "escalation<-routing")},
       *app->db_,
       [escalation, log, transactor](db::Transaction& tx,
                                     const jiban::events::v1::Event& e) -> absl::Status {

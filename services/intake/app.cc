@@ -58,17 +58,18 @@ absl::StatusOr<std::unique_ptr<IntakeApp>> IntakeApp::Create(const IntakeConfig&
   });
   app->log_->Start();
   if (!config.routing_address.empty()) {
-    JIBAN_RETURN_IF_ERROR(app->FollowRouting(config.routing_address, server.metrics()));
+    JIBAN_RETURN_IF_ERROR(app->FollowRouting(config.routing_address, server));
   }
   return app;
 }
 
-absl::Status IntakeApp::FollowRouting(const std::string& address, prometheus::Registry& metrics) {
+absl::Status IntakeApp::FollowRouting(const std::string& address, server::Server& server) {
   SqlIntakeStore* store = store_.get();
   routing_consumer_ = std::make_unique<events::Consumer>(
       events::ConsumerOptions{
           .name = "intake<-routing",
-          .source = grpc::CreateChannel(address, grpc::InsecureChannelCredentials())},
+          .source = grpc::CreateChannel(address, grpc::InsecureChannelCredentials()),
+          .on_progress = server::ConsumerProgressLog(server.logger(), "intake<-routing")},
       *db_,
       [store](db::Transaction& tx, const jiban::events::v1::Event& e) -> absl::Status {
         for (const RoutingProgress& p : ProgressOf(e)) {
@@ -76,7 +77,7 @@ absl::Status IntakeApp::FollowRouting(const std::string& address, prometheus::Re
         }
         return absl::OkStatus();
       },
-      metrics);
+      server.metrics());
   return routing_consumer_->Start();
 }
 

@@ -55,7 +55,7 @@ class IntakeApp {
   // Follows routing's event stream at `address` (exactly once, in intake's database): request
   // statuses and timelines show what routing did. Create calls it when routing_address is set;
   // `jiban dev` calls it once routing is up.
-  absl::Status FollowRouting(const std::string& address, prometheus::Registry& metrics);
+  absl::Status FollowRouting(const std::string& address, server::Server& server);
   // The consumer of routing's events, when following (for tests and tools).
   events::Consumer* routing_consumer() { return routing_consumer_.get(); }
   events::EventLog& event_log() { return *log_; }

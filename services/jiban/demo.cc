@@ -119,7 +119,11 @@ class Demo {
   }
   // Shows a jibanctl command and what it prints.
   void Show(const std::string& token, const std::vector<std::string>& args) {
-    out_ << "\n$ jibanctl " << absl::StrJoin(args, " ") << "\n";
+    // As a shell would take it: JSON bodies in single quotes.
+    out_ << "\n$ jibanctl " << absl::StrJoin(args, " ", [](std::string* out, const std::string& a) {
+      const bool quote = a.find_first_of(" {}\"*$") != std::string::npos;
+      absl::StrAppend(out, quote ? "'" : "", a, quote ? "'" : "");
+    }) << "\n";
     std::vector<std::string> full = {"--gateway=" + suite_.gateway_address(), "--token=" + token};
     full.insert(full.end(), args.begin(), args.end());
     cli::Run(full, out_, out_);
@@ -336,6 +340,18 @@ int Demo::Run() {
   out_ << "  … 25 hours: the sign-for limit has passed\n";
   if (!light_for("RED")) return Fail("no red light");
   Show(officer, {"lights", "--colour=red"});
+  // A sign-for red light opens no case by rule (docs/decisions.md); the commission's officer
+  // sees it and puts the order under supervision (应办不办监督办) by hand.
+  out_ << "  the commission supervises it: 应办不办监督办\n";
+  const std::string open_case =
+      absl::StrCat(R"({"requestId":"demo-supervise","orderId":")", stalled_order,
+                   R"(","kind":"CASE_KIND_SUPERVISE","note":"签收超时，督办"})");
+  Show(officer, {"call", "jiban.escalation.v1.EscalationService.OpenCase", open_case});
+  // The same request id again answers the same case (and checks that it was opened).
+  auto opened = Call(officer, "jiban.escalation.v1.EscalationService.OpenCase", open_case);
+  if (!opened.ok() || cli::Cell(**opened, "case.order_id") != stalled_order) {
+    return Fail("no supervision case");
+  }
   Show(officer, {"cases"});
 
   Say("7. The same problem keeps coming: a hot spot, with a proposed action");

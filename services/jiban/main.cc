@@ -65,11 +65,15 @@ int RunDev() {
   jiban::server::Env env;
   const std::string data_dir = env.String("JIBAN_DATA_DIR", "./jiban-data");
   const std::string host = env.String("JIBAN_DEV_HOST", "127.0.0.1");
+  // The README's ports (gRPC 8080-8085, HTTP 8000, metrics 9090-9095) unless told to take any
+  // free ones (tests, or a second copy beside the first).
+  const bool any_ports = env.Bool("JIBAN_DEV_ANY_PORTS", false);
   if (auto s = env.Validate(); !s.ok()) {
     std::cerr << "jiban dev: " << s.message() << "\n";
     return 2;
   }
-  auto suite = jiban::suite::Suite::Start({.data_dir = data_dir, .host = host});
+  auto suite = jiban::suite::Suite::Start(
+      {.data_dir = data_dir, .host = host, .standard_ports = !any_ports});
   if (!suite.ok()) {
     std::cerr << "jiban dev: " << suite.status().message() << "\n";
     return 1;

@@ -85,8 +85,7 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(const SuiteOptions& options)
                                                            .model_file = suite->model_file_},
                                                           routing_server),
                               suite->routing_, routing_server));
-  JIBAN_RETURN_IF_ERROR(
-      suite->intake_->FollowRouting(address(routing_server), intake_server.metrics()));
+  JIBAN_RETURN_IF_ERROR(suite->intake_->FollowRouting(address(routing_server), intake_server));
 
   auto& escalation_server = make_server("escalation", 8083);
   JIBAN_RETURN_IF_ERROR(

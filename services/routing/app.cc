@@ -174,7 +174,8 @@ absl::StatusOr<std::unique_ptr<RoutingApp>> RoutingApp::Create(const RoutingConf
   app->consumer_ = std::make_unique<events::Consumer>(
       events::ConsumerOptions{
           .name = "routing<-intake",
-          .source = grpc::CreateChannel(config.intake_address, grpc::InsecureChannelCredentials())},
+          .source = grpc::CreateChannel(config.intake_address, grpc::InsecureChannelCredentials()),
+          .on_progress = server::ConsumerProgressLog(server.logger(), "routing<-intake")},
       *app->db_,
       [routing, log, lag](db::Transaction& tx, const jiban::events::v1::Event& e) {
         SqlStore store(tx, *log);

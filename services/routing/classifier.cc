@@ -89,8 +89,12 @@ absl::StatusOr<std::vector<LabelledText>> ReadLabelledFile(const std::string& pa
   return out;
 }
 
-absl::StatusOr<TextClassifier> TextClassifier::Train(const std::vector<LabelledText>& data,
-                                                     const ClassifierOptions& options) {
+absl::StatusOr<TextClassifier> TextClassifier::Train(
+    const std::vector<LabelledText>& data, const ClassifierOptions& options,
+    const std::function<void(const std::string& step)>& progress) {
+  const auto tell = [&](const std::string& step) {
+    if (progress) progress(step);
+  };
   if (options.min_n < 1 || options.max_n < options.min_n || options.max_n > 6 ||
       options.min_df < 1 || options.c <= 0) {
     return Invalid("options out of range");
@@ -124,6 +128,8 @@ absl::StatusOr<TextClassifier> TextClassifier::Train(const std::vector<LabelledT
     m.idf(f) = static_cast<float>(std::log((1 + docs) / (1 + df[m.hashes_[f]])) + 1);
   }
   m.BuildIndex();
+  tell(absl::StrCat("features: ", m.hashes_.size(), " n-grams in at least ", options.min_df,
+                    " texts, of ", df.size()));
 
   // liblinear's problem: 1-based feature indices, a bias feature, -1 terminated rows.
   const int features = static_cast<int>(m.hashes_.size());
@@ -213,6 +219,7 @@ absl::StatusOr<TextClassifier> TextClassifier::Train(const std::vector<LabelledT
           get_decfun_coef(trained.get(), f + 1, positive) * r[static_cast<size_t>(f)]);
     }
     m.bias_[c] = static_cast<float>(get_decfun_coef(trained.get(), features + 1, positive));
+    tell(absl::StrCat("category ", c + 1, "/", k, " trained (", m.labels_[c], ")"));
   }
   return m;
 }

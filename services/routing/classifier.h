@@ -10,6 +10,7 @@
 #define JIBAN_SERVICES_ROUTING_CLASSIFIER_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,8 +50,10 @@ struct Prediction {
 
 class TextClassifier {
  public:
-  static absl::StatusOr<TextClassifier> Train(const std::vector<LabelledText>& data,
-                                              const ClassifierOptions& options);
+  // `progress`, when set, is told each step as it ends ("features: …", "category 3/7 …").
+  static absl::StatusOr<TextClassifier> Train(
+      const std::vector<LabelledText>& data, const ClassifierOptions& options,
+      const std::function<void(const std::string& step)>& progress = {});
   // Parses a model file written by Serialize.
   static absl::StatusOr<TextClassifier> Parse(absl::string_view model);
   // Fits the confidence slope on labelled texts the model was not trained on (least log-loss).

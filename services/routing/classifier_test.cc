@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "catch2/catch.hpp"
 #include "libs/status/status.h"
 #include "libs/testing/data.h"
@@ -33,9 +34,15 @@ std::vector<LabelledText> Synthetic() {
 }
 
 TEST_CASE("a model trained on labelled texts classifies unseen ones", "[classifier]") {
-  auto model = TextClassifier::Train(Synthetic(), {});
+  std::vector<std::string> steps;
+  auto model = TextClassifier::Train(Synthetic(), {},
+                                     [&](const std::string& step) { steps.push_back(step); });
   REQUIRE(model.ok());
   CHECK(model->categories().size() == 3);
+  // Progress: the features, then each category's model as it is trained.
+  REQUIRE(steps.size() == 4);
+  CHECK(absl::StartsWith(steps[0], "features: "));
+  CHECK(absl::StartsWith(steps[3], "category 3/3 trained"));
   auto p = model->Predict("小区旁边的公交车站台破损");
   CHECK(p.category == "交通运输");
   CHECK(p.confidence > 1.0 / 3);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "services/routing/classifier.h"
 
 namespace jiban::routing {
@@ -76,15 +77,19 @@ int RunTrainCommand(const std::vector<std::string>& args, std::ostream& out) {
   }
   out << "train: " << texts->size() << " texts from " << data << "; training..." << std::endl;
   const auto start = std::chrono::steady_clock::now();
-  auto model = TextClassifier::Train(*texts, options);
+  const auto elapsed = [&] {
+    return absl::StrFormat(
+        "%.1f s", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  };
+  auto model = TextClassifier::Train(*texts, options, [&](const std::string& step) {
+    out << "train: " << step << " (" << elapsed() << ")" << std::endl;
+  });
   if (!model.ok()) {
     out << "train: " << model.status().message() << "\n";
     return 1;
   }
   out << "train: " << model->categories().size() << " categories, " << model->features()
-      << " features, "
-      << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s"
-      << std::endl;
+      << " features, " << elapsed() << std::endl;
   if (!dev.empty()) {
     auto held_out = ReadLabelledFile(dev);
     if (!held_out.ok()) {
