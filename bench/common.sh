@@ -16,14 +16,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }      # user + system CP
 
 # Development secrets, made once per run: $keys (JIBAN_FIELD_KEYS for sealed personal data) and
 # $work/auth.json (the gateway's JIBAN_AUTH_FILE, one HS256 key for `jiban-gateway mint`).
-keys=$(node -e 'const c=require("crypto");const k=()=>c.randomBytes(32).toString("base64");
-  process.stdout.write(`active=k1;k1=${k()};index=${k()}`)')
-node -e 'const k=require("crypto").randomBytes(32).toString("base64");process.stdout.write(JSON.stringify(
-  {issuer:"bench",audience:"jiban",keys:[{kid:"b1",alg:"HS256",secret:k}]}))' >"$work/auth.json"
-# A loopback port the kernel has just handed out (for a server that must keep its port).
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
+source tests/dev_secrets.sh  # free_port too
+keys=$(field_keys_value)
+auth_json bench b1 >"$work/auth.json"
 
 start() {  # log file, command... → sets started_port and started_pid
   local log=$1

@@ -6,10 +6,7 @@ set -euo pipefail
 cmd=${1:?usage: mariadb.sh start|stop|kill9|restart DIR}
 dir=${2:?usage: mariadb.sh start|stop|kill9|restart DIR}
 
-free_port() {
-  # Bind port 0 and print what the kernel picked (the tiny race before mariadbd binds is retried).
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
+source "$(dirname "$0")/dev_secrets.sh"  # free_port (the race before mariadbd binds is retried)
 
 # Starts mariadbd on DIR's data and port $1; prints the admin DSN once it answers (0), or fails (1).
 launch() {

@@ -62,7 +62,8 @@ crash() {  # after, down: the number of stored requests to wait for, the outage'
   until_ok 30 more_retried || fail "no call failed while the database was down"
   # The rest of the outage, polled throughout: health never stops saying NOT_SERVING meanwhile.
   not_down() { ! ready_is 0; }
-  if until_ok $(($2 > SECONDS - killed_at ? $2 - (SECONDS - killed_at) : 0)) not_down; then
+  local remaining=$(($2 - (SECONDS - killed_at)))
+  if until_ok $((remaining > 0 ? remaining : 0)) not_down; then
     fail "health turned SERVING with the database down"
   fi
   bash "$root/tests/mariadb.sh" restart "$work/db" || fail "MariaDB did not restart"

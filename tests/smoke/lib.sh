@@ -54,25 +54,19 @@ until_ok() {
   until "$@" >/dev/null 2>&1; do [ "$SECONDS" -lt "$end" ] || return 1; done
 }
 
-# free_port: a loopback port the kernel has just handed out (for a service that must keep its port).
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+source "$(dirname "${BASH_SOURCE[0]}")/../dev_secrets.sh"  # free_port, random_key, auth_json, …
 
 # suite_secrets: what Kubernetes would mount for the whole suite, in $work: field-keys, the shared
 # identity key (exported as JIBAN_IDENTITY_KEY_FILE) and the gateway's auth.json (one HS256 key).
 suite_secrets() {
-  local secret
   field_keys "$work/field-keys"
-  python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode(),end="")' >"$work/identity-key"
+  random_key >"$work/identity-key"
   export JIBAN_IDENTITY_KEY_FILE="$work/identity-key"
-  secret=$(python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())')
-  printf '{"issuer":"jiban-smoke","audience":"jiban","keys":[{"kid":"s1","alg":"HS256","secret":"%s"}]}' \
-    "$secret" >"$work/auth.json"
+  auth_json jiban-smoke s1 >"$work/auth.json"
 }
 
 # field_keys FILE: development keys for sealed personal data (JIBAN_FIELD_KEYS_FILE).
-field_keys() {
-  python3 -c 'import base64,os;k=lambda:base64.b64encode(os.urandom(32)).decode();print(f"active=k1;k1={k()};index={k()}",end="")' >"$1"
-}
+field_keys() { field_keys_value >"$1"; }
 
 # service_databases NAME SERVICE...: on the MariaDB of JIBAN_TEST_MYSQL_DSN (tests/run.sh starts
 # it; without it exit 77, 1 in CI), one fresh database per service, dropped on exit. Sets db_host,
