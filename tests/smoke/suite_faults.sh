@@ -163,13 +163,17 @@ drained() {
   [ "$(sql assessment "SELECT COUNT(*) FROM assessment_lights")" = "$orders" ] || return 1
   lag_zero
 }
-# The promise is 30 s; a sanitizer build runs several times slower and gets 120 s.
+# The promise is 30 s; a sanitizer build runs several times slower and, in CI, beside the other
+# tests: it gets 300 s (one CI run on a loaded machine needed more than 120; alone, the same seed
+# drained within the test's 196 s).
 limit=30
-if ldd "$jiban" | grep -q libasan; then limit=120; fi
+if ldd "$jiban" | grep -q libasan; then limit=300; fi
 until_ok "$limit" drained || fail "not drained in $limit s: routing $(sql routing "SELECT COUNT(*) FROM \
 routing_requests") requests, $orders orders; lights $(sql escalation "SELECT COUNT(*) FROM \
-escalation_lights"); assessment $(sql assessment "SELECT COUNT(*) FROM assessment_orders") orders; \
-bundle $(sql bundle "SELECT COUNT(*) FROM bundle_signals") signals"
+escalation_lights"); assessment $(sql assessment "SELECT COUNT(*) FROM assessment_orders") orders, $(sql assessment \
+"SELECT COUNT(*) FROM assessment_lights") lights; bundle $(sql bundle "SELECT COUNT(*) FROM \
+bundle_signals") signals; lags: $(cat "$work"/m-*.txt 2>/dev/null | grep '^jiban_event_consumer_lag_events' \
+| tr '\n' ' ')"
 
 [ "$(sql intake "SELECT COUNT(*), COUNT(DISTINCT client_request_id) FROM intake_requests")" \
   = "$(printf '10000\t10000')" ] || fail "intake does not hold exactly 10,000 distinct requests"
