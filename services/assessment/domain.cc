@@ -365,18 +365,28 @@ void Scorer::Add(const UnitFacts& page) {
   orders_seen_ += static_cast<int64_t>(page.orders.size());
   lights_seen_ += static_cast<int64_t>(page.lights.size());
   cases_seen_ += static_cast<int64_t>(page.cases.size());
+  // The page as every sub-item reads it, indexed once: the orders that count (not cancelled, not
+  // excluded) and the evaluations that count (by the as-of instant, not set aside by an appeal).
+  Counted counted;
   for (const OrderFacts& o : page.orders) {
-    if (!o.cancelled && !excluded_.contains(o.order_id)) orders_++;
+    if (!o.cancelled && !excluded_.contains(o.order_id)) counted.orders.push_back(&o);
   }
+  for (const Evaluation& e : page.evaluations) {
+    if (e.time <= as_of_ && !set_aside_.contains(e.request_id)) {
+      counted.evaluations[e.request_id] = &e;
+    }
+  }
+  orders_ += static_cast<int>(counted.orders.size());
   for (const LightFact& l : page.lights) {
     if (l.red && l.raised <= as_of_) red_lights_++;
   }
   for (size_t i = 0; i < scheme_.sub_items.size(); ++i) {
-    Measure(scheme_.sub_items[i], page, tallies_[i]);
+    Measure(scheme_.sub_items[i], page, counted, tallies_[i]);
   }
 }
 
-void Scorer::Measure(const SubItem& item, const UnitFacts& page, Tally& t) const {
+void Scorer::Measure(const SubItem& item, const UnitFacts& page, const Counted& counted,
+                     Tally& t) const {
   const bool keep = keep_.Keeps(item.id);
   if (item.metric == Metric::kLights) {
     const double red = item.red_weight > 0 ? item.red_weight : 1;
@@ -395,15 +405,8 @@ void Scorer::Measure(const SubItem& item, const UnitFacts& page, Tally& t) const
     return;
   }
   if (item.metric == Metric::kProactiveWork) return;  // unit-wide: see Finish
-  // The page's evaluations that count: by the as-of instant, not set aside by an appeal.
-  absl::flat_hash_map<std::string, const Evaluation*> evaluations;
-  if (item.metric == Metric::kResolutionRate || item.metric == Metric::kSatisfactionRate) {
-    for (const Evaluation& e : page.evaluations) {
-      if (e.time <= as_of_ && !set_aside_.contains(e.request_id)) evaluations[e.request_id] = &e;
-    }
-  }
-  for (const OrderFacts& o : page.orders) {
-    if (o.cancelled || excluded_.contains(o.order_id)) continue;
+  for (const OrderFacts* order : counted.orders) {
+    const OrderFacts& o = *order;
     const bool returned = By(o.return_time, as_of_);
     const bool replied = By(o.reply_time, as_of_);
     const bool closed = By(o.close_time, as_of_);
@@ -436,8 +439,8 @@ void Scorer::Measure(const SubItem& item, const UnitFacts& page, Tally& t) const
         break;
       case Metric::kResolutionRate:
       case Metric::kSatisfactionRate: {
-        auto e = evaluations.find(o.request_id);
-        if (!o.lead || e == evaluations.end()) break;
+        auto e = counted.evaluations.find(o.request_id);
+        if (!o.lead || e == counted.evaluations.end()) break;
         Count(
             t,
             item.metric == Metric::kResolutionRate ? e->second->resolved : !e->second->dissatisfied,

@@ -263,7 +263,12 @@ class Scorer {
   };
 
  private:
-  void Measure(const SubItem& item, const UnitFacts& page, Tally& t) const;
+  // A page's facts as every sub-item reads them (see Add).
+  struct Counted {
+    std::vector<const OrderFacts*> orders;
+    absl::flat_hash_map<std::string, const Evaluation*> evaluations;
+  };
+  void Measure(const SubItem& item, const UnitFacts& page, const Counted& counted, Tally& t) const;
 
   Scheme scheme_;
   Period period_;
