@@ -12,6 +12,9 @@ packages=(
   liblinear-dev librapidcheck-dev
 )
 
+# The build image brings Node.js and npm; a plain Debian 12 gets Debian's (Node.js 18 is enough).
+command -v npm >/dev/null || packages+=(nodejs npm)
+
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
@@ -28,13 +31,6 @@ fi
 
 # Node tools live in the project (tools/node_modules), never global: buf for proto lint and curl,
 # the Kubernetes schemas, YAML parser and Dockerfile linter for deploy/check-k8s.sh.
-# The build image brings Node.js and npm; a plain Debian 12 gets Debian's (Node.js 18 is enough).
-if ! command -v npm >/dev/null; then
-  echo "install-deps: installing Debian's nodejs and npm"
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [ ! -x "$root/tools/node_modules/.bin/buf" ] ||
   [ "$root/tools/package-lock.json" -nt "$root/tools/node_modules/.package-lock.json" ]; then

@@ -681,14 +681,13 @@ absl::StatusOr<Explanation> Assessment::Explain(const std::string& unit_id,
   }
   if (scores->empty()) return NotScored();
   const UnitScore& score = scores->front();
-  Explanation out{.scheme_version = score.scheme_version};
   auto item = std::find_if(score.sub_items.begin(), score.sub_items.end(),
                            [&](const SubItemScore& s) { return s.id == sub_item_id; });
   if (item == score.sub_items.end()) {
     return InvalidArgument("INVALID_REQUEST", {{"sub_item_id", "a sub-item of the scheme used"}});
   }
-  out.sub_item = *item;
   const absl::flat_hash_set<std::string> against(item->against.begin(), item->against.end());
+  Explanation out;  // made on the first page (again if the read is retried)
   JIBAN_RETURN_IF_ERROR(reader_.UnitFactsInPages(
       p.start, p.end, unit_id, facts_page_, [&](const UnitFacts& page, bool first) {
         if (first) out = Explanation{.sub_item = *item, .scheme_version = score.scheme_version};
